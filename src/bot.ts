@@ -1,0 +1,87 @@
+// The composition root: config → store → Open Platform client → worker → ingest → HTTP server.
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { ApprovalEvent } from './approvals/types.js';
+import { renderCard } from './cards/card.js';
+import { loadTemplates } from './cards/templates.js';
+import type { Config } from './config.js';
+import { createDeliveryWorker, type WorkerOptions } from './delivery/worker.js';
+import { createFeishuClient } from './feishu/client.js';
+import { createIngest } from './ingest/ingest.js';
+import type { Logger } from './log.js';
+import { webhookApp } from './receivers/webhook.js';
+import { openSqliteStore } from './store/sqlite.js';
+
+/** Events are remembered for dedupe at least this long (Feishu retries for ~7 h). */
+export const RETENTION_MS = 7 * 24 * 60 * 60_000;
+const PURGE_EVERY_MS = 60 * 60_000;
+
+export interface BotOptions {
+  config: Config;
+  log: Logger;
+  /** Host to listen on; all interfaces by default. */
+  hostname?: string;
+  worker?: Partial<WorkerOptions>;
+}
+
+export async function startBot({ config, log, hostname, worker: workerOptions }: BotOptions) {
+  const templates = loadTemplates();
+  const store = openSqliteStore(config.databasePath);
+  const sender = createFeishuClient({ appId: config.appId, appSecret: config.appSecret, baseUrl: config.openPlatformUrl, log });
+  const cardContext = { zone: config.timezone, brand: config.brand };
+  const worker = createDeliveryWorker({
+    store,
+    sender,
+    log,
+    options: workerOptions,
+    render: (delivery) => renderCard(templates, JSON.parse(delivery.payload) as ApprovalEvent, delivery.audience, cardContext).content,
+  });
+  const ingest = createIngest({ store, routing: config.routing, log, onAccepted: worker.kick });
+  const app = webhookApp({
+    security: { appId: config.appId, encryptKey: config.encryptKey, verificationToken: config.verificationToken },
+    ingest,
+    log,
+  });
+
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  worker.start();
+
+  const purge = () => {
+    try {
+      const purged = store.purgeBefore(Date.now() - RETENTION_MS);
+      if (purged > 0) log.info('old events purged', { purged });
+    } catch (error) {
+      log.error('purge failed', { error });
+    }
+  };
+  const purgeTimer = setInterval(purge, PURGE_EVERY_MS);
+  purgeTimer.unref();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    url: `http://${hostname && hostname !== '0.0.0.0' ? hostname : '127.0.0.1'}:${port}`,
+    app,
+    store,
+    worker,
+    ingest,
+    /** Stops taking requests, lets sends in flight finish (up to graceMs), closes the database. */
+    stop(graceMs = 10_000): Promise<void> {
+      stopping ??= (async () => {
+        clearInterval(purgeTimer);
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        await worker.stop(graceMs);
+        await closed;
+        store.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+export type Bot = Awaited<ReturnType<typeof startBot>>;

@@ -1,0 +1,45 @@
+// Renders a card template with variables. Substitution happens inside parsed JSON strings, so no
+// value can break the JSON; values in markdown get escaped, values elsewhere (plain_text, URLs,
+// ids) are shown literally by Feishu and go in as they are.
+import { isObject, type Json } from '../ingest/envelope.js';
+import { escapeMarkdown } from './escape.js';
+import { PLACEHOLDER } from './templates.js';
+
+export type Variables = Record<string, string>;
+
+const MARKDOWN_TAGS = new Set(['markdown', 'lark_md']);
+
+function substitute(text: string, vars: Variables, markdown: boolean): string {
+  return text.replace(PLACEHOLDER, (_, name: string) => {
+    const value = vars[name] ?? '';
+    return markdown ? escapeMarkdown(value) : value;
+  });
+}
+
+/** `$if` / `$unless` name a variable: the element stays only when it is non-empty / empty. */
+function included(node: Json, vars: Variables): boolean {
+  if (typeof node.$if === 'string' && !vars[node.$if]) return false;
+  if (typeof node.$unless === 'string' && vars[node.$unless]) return false;
+  return true;
+}
+
+function renderNode(node: unknown, vars: Variables, markdown: boolean): unknown {
+  if (typeof node === 'string') return substitute(node, vars, markdown);
+  if (Array.isArray(node)) {
+    return node.filter((item) => !isObject(item) || included(item, vars)).map((item) => renderNode(item, vars, markdown));
+  }
+  if (isObject(node)) {
+    const inMarkdown = markdown || (typeof node.tag === 'string' && MARKDOWN_TAGS.has(node.tag));
+    const out: Json = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$if' || key === '$unless') continue;
+      out[key] = renderNode(value, vars, inMarkdown);
+    }
+    return out;
+  }
+  return node;
+}
+
+export function renderTemplate(template: Json, vars: Variables): Json {
+  return renderNode(template, vars, false) as Json;
+}

@@ -1,0 +1,118 @@
+// Settings from the environment (and ./.env), validated once. A bad setting stops start-up with
+// one line naming it and what it expects; secret values are never repeated back.
+import { existsSync, readFileSync } from 'node:fs';
+import type { Brand } from './cards/approval-link.js';
+import { isTimeZone } from './cards/time.js';
+import { CHAT_ID, parseRoutingFile, type Routing } from './routing.js';
+
+export interface Config {
+  appId: string;
+  appSecret: string;
+  encryptKey?: string;
+  verificationToken?: string;
+  /** Base URL of the Open Platform, without a trailing slash. */
+  openPlatformUrl: string;
+  brand: Brand;
+  port: number;
+  databasePath: string;
+  timezone: string;
+  routing: Routing;
+}
+
+export class ConfigError extends Error {
+  constructor(setting: string, expected: string, got?: string) {
+    super(`Invalid setting ${setting}: ${expected}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`);
+  }
+}
+
+export const SECRET_SETTINGS = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN'] as const;
+
+const DOMAINS: Record<string, { url: string; brand: Brand }> = {
+  feishu: { url: 'https://open.feishu.cn', brand: 'feishu' },
+  lark: { url: 'https://open.larksuite.com', brand: 'lark' },
+};
+
+/** Reads ./.env into process.env without overriding variables already set. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+function nonEmpty(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function parseDomain(value: string): { url: string; brand: Brand } {
+  const known = DOMAINS[value.toLowerCase()];
+  if (known) return known;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('FEISHU_DOMAIN', 'expected feishu, lark or a base URL such as http://127.0.0.1:9000', value);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('FEISHU_DOMAIN', 'expected an http or https URL', value);
+  }
+  return { url: value.replace(/\/+$/, ''), brand: url.hostname.endsWith('larksuite.com') ? 'lark' : 'feishu' };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const appId = nonEmpty(env, 'FEISHU_APP_ID');
+  if (appId === undefined) throw new ConfigError('FEISHU_APP_ID', 'required: the bot app\'s App ID (cli_…)');
+  if (!/^cli_[A-Za-z0-9]+$/.test(appId)) throw new ConfigError('FEISHU_APP_ID', 'expected an App ID like cli_a1b2c3d4e5f60718', appId);
+  const appSecret = nonEmpty(env, 'FEISHU_APP_SECRET');
+  if (appSecret === undefined) throw new ConfigError('FEISHU_APP_SECRET', 'required: the bot app\'s App Secret');
+
+  const portText = nonEmpty(env, 'PORT') ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new ConfigError('PORT', 'expected an integer from 0 to 65535', portText);
+
+  const databaseUrl = nonEmpty(env, 'DATABASE_URL') ?? 'file:./data/bot.sqlite';
+  const database = /^file:(.+)$/.exec(databaseUrl);
+  if (!database) throw new ConfigError('DATABASE_URL', 'expected file:<path to the SQLite file>', databaseUrl);
+
+  const timezone = nonEmpty(env, 'TIMEZONE') ?? 'Asia/Shanghai';
+  if (!isTimeZone(timezone)) throw new ConfigError('TIMEZONE', 'expected an IANA time zone such as Asia/Shanghai', timezone);
+
+  const chatIds = (env.NOTIFY_CHAT_IDS ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '');
+  for (const id of chatIds) {
+    if (!CHAT_ID.test(id)) throw new ConfigError('NOTIFY_CHAT_IDS', 'expected comma-separated chat ids like oc_…', id);
+  }
+
+  const domain = parseDomain(nonEmpty(env, 'FEISHU_DOMAIN') ?? 'feishu');
+  const configFile = nonEmpty(env, 'CONFIG_FILE');
+  let routing: Routing = { defaultChatIds: chatIds, routes: new Map(), kindsOff: new Map() };
+  if (configFile !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(configFile, 'utf8'));
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+      throw new ConfigError('CONFIG_FILE', `expected a readable JSON file (${reason})`, configFile);
+    }
+    try {
+      routing = parseRoutingFile(json, chatIds);
+    } catch (error) {
+      throw new ConfigError('CONFIG_FILE', `${configFile}: ${(error as Error).message}`);
+    }
+  }
+
+  return {
+    appId,
+    appSecret,
+    encryptKey: nonEmpty(env, 'FEISHU_ENCRYPT_KEY'),
+    verificationToken: nonEmpty(env, 'FEISHU_VERIFICATION_TOKEN'),
+    openPlatformUrl: domain.url,
+    brand: domain.brand,
+    port,
+    databasePath: database[1]!,
+    timezone,
+    routing,
+  };
+}
+
+/** Every configured secret, for the logger to scrub. */
+export function secretsOf(config: Config): string[] {
+  return [config.appSecret, config.encryptKey, config.verificationToken].filter((s): s is string => !!s);
+}

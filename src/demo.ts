@@ -1,0 +1,95 @@
+// `npm run demo`: the bot end to end without a Feishu account. Starts the sandbox Open Platform
+// and the bot on a temporary database, pushes both seed examples encrypted and signed, and prints
+// every card that arrived.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBot } from './bot.js';
+import { describeCard, type Locale } from './cards/text-view.js';
+import { loadConfig, secretsOf } from './config.js';
+import { createLogger } from './log.js';
+import { WEBHOOK_PATH } from './receivers/webhook.js';
+import { pushEvent } from './sandbox/feishu-push.js';
+import { startSandbox, type SandboxMessage } from './sandbox/open-platform.js';
+import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
+
+const DEMO = {
+  appId: 'cli_a1b2c3d4e5f60718',
+  appSecret: 'demo-app-secret',
+  encryptKey: 'demo-encrypt-key',
+  verificationToken: 'demo-verification-token',
+  teamChat: 'oc_demo_team_chat',
+};
+const LOCALES: Locale[] = ['zh_cn', 'en_us'];
+
+function printCard(message: SandboxMessage): void {
+  const audience = message.receiveIdType === 'chat_id' ? 'team chat' : 'employee, direct message';
+  console.log(`\n── card to ${message.receiveIdType} ${message.receiveId} (${audience}) ──`);
+  for (const locale of LOCALES) {
+    console.log(` [${locale}]`);
+    for (const line of describeCard(message.card, locale)) console.log(line);
+  }
+}
+
+async function main(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'feishu-approval-bot-demo-'));
+  const sandbox = await startSandbox({ appId: DEMO.appId, appSecret: DEMO.appSecret });
+  const config = loadConfig({
+    FEISHU_APP_ID: DEMO.appId,
+    FEISHU_APP_SECRET: DEMO.appSecret,
+    FEISHU_ENCRYPT_KEY: DEMO.encryptKey,
+    FEISHU_VERIFICATION_TOKEN: DEMO.verificationToken,
+    FEISHU_DOMAIN: sandbox.url,
+    PORT: '0',
+    DATABASE_URL: `file:${join(dir, 'bot.sqlite')}`,
+    NOTIFY_CHAT_IDS: DEMO.teamChat,
+    TIMEZONE: process.env.TIMEZONE ?? 'Asia/Shanghai',
+  });
+  const log = createLogger({ level: 'warn', secrets: secretsOf(config), write: (line) => process.stderr.write(line + '\n') });
+  const bot = await startBot({ config, log, hostname: '127.0.0.1' });
+  const webhook = bot.url + WEBHOOK_PATH;
+  try {
+    console.log(`Sandbox Open Platform: ${sandbox.url}`);
+    console.log(`Bot webhook:           ${webhook}  (database ${config.databasePath}, zone ${config.timezone})\n`);
+
+    const challenge = await pushEvent(
+      webhook,
+      { type: 'url_verification', challenge: 'demo-challenge-42', token: DEMO.verificationToken },
+      { encryptKey: DEMO.encryptKey, sign: false },
+    );
+    console.log(`url_verification (encrypted)         → ${challenge.status} ${await challenge.text()}`);
+
+    const identity = { appId: DEMO.appId, token: DEMO.verificationToken };
+    const seeds = [
+      ['补卡 seed, approval.instance.remedy_group_update_v4', remedySeedEvent(identity)],
+      ['换班 seed, shift_approval', shiftSeedEvent(identity)],
+    ] as const;
+    for (const [name, event] of seeds) {
+      const response = await pushEvent(webhook, event, { encryptKey: DEMO.encryptKey });
+      console.log(`${name} (encrypted, signed)\n${''.padEnd(37)}→ ${response.status} ${await response.text()}`);
+    }
+
+    const expected = 4; // each seed: the employee and the team chat
+    const cards = await sandbox.waitForMessages(expected, 15_000);
+    console.log(`\n${cards.length} cards arrived at the sandbox Open Platform:`);
+    // Arrival order is a race between parallel sends; show each approval's cards together.
+    const order = (m: SandboxMessage) => `${JSON.stringify(m.card.header)} ${m.receiveIdType === 'chat_id' ? 1 : 0}`;
+    cards.sort((a, b) => order(a).localeCompare(order(b))).forEach(printCard);
+    return 0;
+  } catch (error) {
+    console.error(`demo failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await bot.stop();
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`demo failed: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

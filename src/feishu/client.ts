@@ -1,0 +1,109 @@
+// The Open Platform calls the bot makes, through the official SDK client.
+import * as lark from '@larksuiteoapi/node-sdk';
+import type { ReceiveIdType } from '../approvals/types.js';
+import type { Logger } from '../log.js';
+import { fetchHttpInstance, OpenPlatformHttpError } from './http.js';
+
+export interface CardMessage {
+  receiveIdType: ReceiveIdType;
+  receiveId: string;
+  /** The card JSON as a string. */
+  content: string;
+  uuid: string;
+}
+
+export type SendResult =
+  | { ok: true; messageId: string }
+  | {
+      ok: false;
+      /** Feishu's business code, when the answer had one. */
+      code?: number;
+      httpStatus?: number;
+      message: string;
+      /** From x-ogw-ratelimit-reset. */
+      retryAfterMs?: number;
+    };
+
+export interface MessageSender {
+  sendCard(message: CardMessage): Promise<SendResult>;
+  /** Drops the cached tenant token so the next call fetches a fresh one. */
+  invalidateToken(): void;
+}
+
+export interface FeishuClientOptions {
+  appId: string;
+  appSecret: string;
+  baseUrl: string;
+  timeoutMs?: number;
+  log: Logger;
+}
+
+/** A token cache of our own: the SDK's default one is shared by every Client in the process. */
+function tokenCache() {
+  const entries = new Map<string | symbol, { value: unknown; expiresAt: number }>();
+  return {
+    async get(key: string | symbol) {
+      const entry = entries.get(key);
+      return entry && entry.expiresAt > Date.now() ? entry.value : undefined;
+    },
+    async set(key: string | symbol, value: unknown, expiresAt = Infinity) {
+      entries.set(key, { value, expiresAt });
+      return true;
+    },
+    clear: () => entries.clear(),
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+export function createFeishuClient(options: FeishuClientOptions): MessageSender {
+  const cache = tokenCache();
+  // The SDK logs whole request objects (with Authorization headers) on errors; keep only a summary.
+  const sdkLogger = {
+    error: (...args: unknown[]) => options.log.debug('sdk error', { detail: args.map(describe).join(' ') }),
+    warn: (...args: unknown[]) => options.log.debug('sdk warning', { detail: args.map(describe).join(' ') }),
+    info: () => {},
+    debug: () => {},
+    trace: () => {},
+  };
+  const client = new lark.Client({
+    appId: options.appId,
+    appSecret: options.appSecret,
+    domain: options.baseUrl,
+    cache: cache as unknown as lark.Cache,
+    httpInstance: fetchHttpInstance(options.timeoutMs ?? 10_000),
+    logger: sdkLogger,
+    loggerLevel: lark.LoggerLevel.warn,
+  });
+
+  return {
+    invalidateToken: () => cache.clear(),
+
+    async sendCard(message) {
+      try {
+        const response = await client.im.v1.message.create({
+          params: { receive_id_type: message.receiveIdType },
+          data: { receive_id: message.receiveId, msg_type: 'interactive', content: message.content, uuid: message.uuid },
+        });
+        if (response.code === 0 && response.data?.message_id) return { ok: true, messageId: response.data.message_id };
+        return { ok: false, code: response.code, httpStatus: 200, message: response.msg ?? `code ${response.code}` };
+      } catch (error) {
+        if (error instanceof OpenPlatformHttpError) {
+          const body = (typeof error.body === 'object' && error.body !== null ? error.body : {}) as { code?: number; msg?: string };
+          const reset = Number(error.headers.get('x-ogw-ratelimit-reset'));
+          return {
+            ok: false,
+            code: typeof body.code === 'number' ? body.code : undefined,
+            httpStatus: error.status,
+            message: body.msg ?? `HTTP ${error.status}`,
+            ...(Number.isFinite(reset) && reset > 0 ? { retryAfterMs: reset * 1000 } : {}),
+          };
+        }
+        return { ok: false, message: describe(error) };
+      }
+    },
+  };
+}

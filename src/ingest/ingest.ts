@@ -1,0 +1,74 @@
+// The one pipeline after the envelope is open, whatever channel it came by: normalize, dedupe,
+// plan the deliveries and store it all in one transaction. Nothing here waits for the IM API.
+import { createHash } from 'node:crypto';
+import { kindForEventType } from '../approvals/index.js';
+import type { Recipient } from '../approvals/types.js';
+import type { Logger } from '../log.js';
+import { recipientsFor, type Routing } from '../routing.js';
+import type { NewEvent, Store } from '../store/store.js';
+import type { EventEnvelope } from './envelope.js';
+
+export type IngestOutcome = {
+  outcome: 'accepted' | 'duplicate' | 'rejected' | 'ignored';
+  eventId: string;
+  eventType: string;
+  reason?: string;
+};
+
+export interface IngestDeps {
+  store: Store;
+  routing: Routing;
+  log: Logger;
+  /** Called after an accepted event is committed (the delivery worker's wake-up). */
+  onAccepted?: () => void;
+  now?: () => number;
+}
+
+/** The message `uuid`: the same event and recipient always give the same one (≤ 50 chars). */
+export function deliveryUuid(eventId: string, recipient: Pick<Recipient, 'receiveIdType' | 'receiveId'>): string {
+  return createHash('sha256').update(`${eventId}\n${recipient.receiveIdType}\n${recipient.receiveId}`).digest('hex').slice(0, 40);
+}
+
+export function createIngest(deps: IngestDeps) {
+  const now = deps.now ?? Date.now;
+
+  return function ingest(envelope: EventEnvelope, source: string): IngestOutcome {
+    const base = { eventId: envelope.eventId, eventType: envelope.eventType, receivedAt: now() };
+    const kind = kindForEventType(envelope.eventType);
+    let record: NewEvent;
+    let deliveries: ReturnType<typeof planDeliveries> = [];
+
+    if (!kind) {
+      record = { ...base, status: 'ignored', reason: 'not an event type this bot handles' };
+    } else {
+      const normalized = kind.normalize(envelope.payload, envelope);
+      if (normalized.ok) {
+        const event = normalized.event;
+        record = { ...base, kind: event.kind, instanceCode: event.instanceCode, status: 'accepted', payload: JSON.stringify(event) };
+        deliveries = planDeliveries(envelope.eventId, recipientsFor(event, deps.routing));
+      } else {
+        // Kept with the payload as received, so an operator can see and replay it.
+        record = { ...base, kind: kind.kind, status: normalized.outcome, reason: normalized.reason, payload: JSON.stringify(envelope.payload) };
+      }
+    }
+
+    const stored = deps.store.recordEvent(record, deliveries);
+    const outcome: IngestOutcome = {
+      outcome: stored === 'duplicate' ? 'duplicate' : record.status,
+      eventId: envelope.eventId,
+      eventType: envelope.eventType,
+      ...(record.reason !== undefined && stored !== 'duplicate' ? { reason: record.reason } : {}),
+    };
+    const fields = { source, ...outcome, instanceCode: record.instanceCode, deliveries: stored === 'stored' ? deliveries.length : 0 };
+    if (outcome.outcome === 'rejected') deps.log.warn('event rejected', fields);
+    else deps.log.info(`event ${outcome.outcome}`, fields);
+    if (stored === 'stored' && record.status === 'accepted') deps.onAccepted?.();
+    return outcome;
+  };
+}
+
+function planDeliveries(eventId: string, recipients: Recipient[]) {
+  return recipients.map((r) => ({ ...r, uuid: deliveryUuid(eventId, r) }));
+}
+
+export type Ingest = ReturnType<typeof createIngest>;

@@ -1,0 +1,56 @@
+// The HTTP side: Feishu's request URL and a liveness probe, as a Hono app.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Ingest } from '../ingest/ingest.js';
+import { verifyWebhookRequest, type WebhookSecurity } from '../ingest/verify.js';
+import type { Logger } from '../log.js';
+
+export const WEBHOOK_PATH = '/webhook/event';
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface WebhookDeps {
+  security: WebhookSecurity;
+  ingest: Ingest;
+  log: Logger;
+}
+
+export function webhookApp({ security, ingest, log }: WebhookDeps): Hono {
+  const app = new Hono();
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  app.post(
+    WEBHOOK_PATH,
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `body is over ${MAX_BODY_BYTES / 1024} KB` }, 413) }),
+    async (c) => {
+      const rawBody = new Uint8Array(await c.req.arrayBuffer());
+      const verified = verifyWebhookRequest({ rawBody, header: (name) => c.req.header(name) }, security);
+      if (!verified.ok) {
+        log.warn('webhook request refused', { status: verified.status, error: verified.error });
+        return c.json({ error: verified.error }, verified.status);
+      }
+      const { envelope } = verified;
+      if (envelope.kind === 'challenge') {
+        log.info('url_verification answered');
+        return c.json({ challenge: envelope.challenge });
+      }
+      let result;
+      try {
+        result = ingest(envelope, 'webhook');
+      } catch (error) {
+        // Not stored, so not acknowledged: Feishu re-pushes it.
+        log.error('event could not be stored', { eventId: envelope.eventId, error });
+        return c.json({ error: 'the event could not be stored; retry later' }, 503);
+      }
+      return c.json({ ok: true, outcome: result.outcome });
+    },
+  );
+
+  app.all(WEBHOOK_PATH, (c) => c.json({ error: `method ${c.req.method} not allowed; Feishu POSTs here` }, 405, { Allow: 'POST' }));
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    log.error('request failed', { path: c.req.path, error });
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,176 @@
+// A sandbox Open Platform on 127.0.0.1 that behaves like Feishu for the calls the bot makes:
+// tenant tokens, message sends honouring `uuid` for an hour, the 30 KB card limit, card 2.0 shape
+// checks, and error codes on demand. The demo and the tests point the real SDK at it.
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+
+export interface SandboxMessage {
+  messageId: string;
+  receiveIdType: string;
+  receiveId: string;
+  msgType: string;
+  content: string;
+  card: Record<string, unknown>;
+  uuid?: string;
+  at: number;
+}
+
+export interface Fault {
+  /** Which sends fail; every send when absent. */
+  match?: (send: { receiveIdType: string; receiveId: string }) => boolean;
+  /** How many matching sends fail; forever when absent. */
+  times?: number;
+  httpStatus?: number;
+  code?: number;
+  msg?: string;
+  headers?: Record<string, string>;
+}
+
+export interface SandboxOptions {
+  appId: string;
+  appSecret: string;
+  port?: number;
+  /** Token lifetime in seconds (Feishu: 7200). */
+  tokenExpireSeconds?: number;
+}
+
+const UUID_WINDOW_MS = 60 * 60_000;
+const CARD_MAX_BYTES = 30 * 1024;
+const RECEIVE_ID_TYPES = new Set(['open_id', 'user_id', 'union_id', 'email', 'chat_id']);
+const CARD_KEYS = new Set(['schema', 'config', 'header', 'body', 'card_link', 'i18n_header', 'i18n_body']);
+
+export async function startSandbox(options: SandboxOptions) {
+  const messages: SandboxMessage[] = [];
+  const tokens = new Set<string>();
+  const byUuid = new Map<string, SandboxMessage>();
+  const faults: Fault[] = [];
+  const stats = { sendRequests: 0, resendsAbsorbed: 0, tokenRequests: 0 };
+  const waiters = new Set<() => void>();
+
+  const error = (c: Context, httpStatus: number, code: number, msg: string, headers: Record<string, string> = {}) =>
+    c.json({ code, msg }, httpStatus as 400, headers);
+
+  const app = new Hono();
+
+  app.post('/open-apis/auth/v3/tenant_access_token/internal', async (c) => {
+    stats.tokenRequests++;
+    const body = (await c.req.json().catch(() => ({}))) as { app_id?: string; app_secret?: string };
+    if (body.app_id !== options.appId || body.app_secret !== options.appSecret) {
+      return c.json({ code: 10014, msg: 'app secret invalid' });
+    }
+    const token = `t-${randomBytes(16).toString('hex')}`;
+    tokens.add(token);
+    return c.json({ code: 0, msg: 'ok', tenant_access_token: token, expire: options.tokenExpireSeconds ?? 7200 });
+  });
+
+  app.post('/open-apis/im/v1/messages', async (c) => {
+    stats.sendRequests++;
+    const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
+    if (!token || !tokens.has(token)) {
+      return error(c, 400, 99991663, 'Invalid access token for authorization. Please make a request with token attached.');
+    }
+    const receiveIdType = c.req.query('receive_id_type') ?? '';
+    if (!RECEIVE_ID_TYPES.has(receiveIdType)) return error(c, 400, 230001, `invalid receive_id_type "${receiveIdType}"`);
+    const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (!body || typeof body.receive_id !== 'string' || body.receive_id === '') return error(c, 400, 230001, 'receive_id is required');
+    if (typeof body.content !== 'string') return error(c, 400, 230001, 'content is required');
+    if (body.uuid !== undefined && (typeof body.uuid !== 'string' || body.uuid.length > 50)) {
+      return error(c, 400, 230001, 'uuid must be a string of at most 50 characters');
+    }
+    const uuid = body.uuid as string | undefined;
+    const receiveId = body.receive_id;
+
+    const previous = uuid !== undefined ? byUuid.get(uuid) : undefined;
+    if (previous && Date.now() - previous.at < UUID_WINDOW_MS) {
+      stats.resendsAbsorbed++;
+      return c.json({ code: 0, msg: 'success', data: { message_id: previous.messageId } });
+    }
+
+    const fault = faults.find((f) => (f.times === undefined || f.times > 0) && (!f.match || f.match({ receiveIdType, receiveId })));
+    if (fault) {
+      if (fault.times !== undefined) fault.times--;
+      return error(c, fault.httpStatus ?? 400, fault.code ?? 0, fault.msg ?? 'injected failure', fault.headers);
+    }
+
+    if (body.msg_type !== 'interactive') return error(c, 400, 230001, 'this sandbox accepts interactive messages only');
+    if (Buffer.byteLength(body.content, 'utf8') > CARD_MAX_BYTES) return error(c, 400, 230025, 'message content is too long');
+    let card: Record<string, unknown>;
+    try {
+      card = JSON.parse(body.content);
+    } catch {
+      return error(c, 400, 230099, 'card content is not JSON');
+    }
+    const unknown = Object.keys(card).find((key) => !CARD_KEYS.has(key));
+    if (card.schema !== '2.0' || unknown !== undefined) {
+      return error(c, 400, 230099, `Failed to create card content: ${unknown ? `unknown property ${unknown}` : 'schema must be 2.0'}`);
+    }
+
+    const message: SandboxMessage = {
+      messageId: `om_${randomBytes(12).toString('hex')}`,
+      receiveIdType,
+      receiveId,
+      msgType: body.msg_type,
+      content: body.content,
+      card,
+      uuid,
+      at: Date.now(),
+    };
+    messages.push(message);
+    if (uuid !== undefined) byUuid.set(uuid, message);
+    for (const wake of waiters) wake();
+    return c.json({ code: 0, msg: 'success', data: { message_id: message.messageId, chat_id: 'oc_sandbox', msg_type: 'interactive' } });
+  });
+
+  app.notFound((c) => c.json({ code: 404, msg: `sandbox has no ${c.req.method} ${c.req.path}` }, 404));
+
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    messages,
+    stats,
+    /** Makes matching sends fail until `times` is used up. */
+    fail(fault: Fault): void {
+      faults.push(fault);
+    },
+    clearFaults(): void {
+      faults.length = 0;
+    },
+    /** Invalidates every issued tenant token, as an expiry or a revocation would. */
+    revokeTokens(): void {
+      tokens.clear();
+    },
+    /** Resolves once `count` messages have arrived; rejects after `timeoutMs`. */
+    waitForMessages(count: number, timeoutMs = 10_000): Promise<SandboxMessage[]> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (messages.length >= count) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(messages.slice());
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`sandbox: ${messages.length} of ${count} messages after ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close(): Promise<void> {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    },
+  };
+}
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;

@@ -1,0 +1,179 @@
+// The store on an embedded SQLite file (better-sqlite3, WAL). Every write is one synchronous
+// transaction, committed with synchronous=FULL before the caller answers Feishu.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Delivery, DeliveryStatus, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  event_id      TEXT PRIMARY KEY,
+  event_type    TEXT NOT NULL,
+  kind          TEXT,
+  instance_code TEXT,
+  status        TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'ignored')),
+  reason        TEXT,
+  payload       TEXT,
+  received_at   INTEGER NOT NULL
+);
+-- A business key: the v1 and v2 forms of one approval arrive with different ids.
+CREATE UNIQUE INDEX IF NOT EXISTS events_business_key ON events (kind, instance_code) WHERE status = 'accepted';
+CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
+
+CREATE TABLE IF NOT EXISTS deliveries (
+  id              INTEGER PRIMARY KEY,
+  event_id        TEXT NOT NULL REFERENCES events (event_id) ON DELETE CASCADE,
+  audience        TEXT NOT NULL,
+  receive_id_type TEXT NOT NULL,
+  receive_id      TEXT NOT NULL,
+  uuid            TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error      TEXT,
+  message_id      TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  UNIQUE (event_id, receive_id_type, receive_id)
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status);
+`;
+
+interface DeliveryRow {
+  id: number;
+  event_id: string;
+  kind: string;
+  payload: string;
+  audience: string;
+  receive_id_type: string;
+  receive_id: string;
+  uuid: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  message_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    kind: row.kind as Delivery['kind'],
+    payload: row.payload,
+    audience: row.audience as Delivery['audience'],
+    receiveIdType: row.receive_id_type as Delivery['receiveIdType'],
+    receiveId: row.receive_id,
+    uuid: row.uuid,
+    status: row.status as DeliveryStatus,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    messageId: row.message_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const DELIVERY_COLUMNS = `d.*, e.kind AS kind, e.payload AS payload`;
+
+export function openSqliteStore(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+
+  const eventExists = db.prepare('SELECT 1 FROM events WHERE event_id = ?').pluck();
+  const businessKeyExists = db
+    .prepare("SELECT 1 FROM events WHERE kind = ? AND instance_code = ? AND status = 'accepted'")
+    .pluck();
+  const insertEvent = db.prepare(
+    `INSERT INTO events (event_id, event_type, kind, instance_code, status, reason, payload, received_at)
+     VALUES (@eventId, @eventType, @kind, @instanceCode, @status, @reason, @payload, @receivedAt)`,
+  );
+  const insertDelivery = db.prepare(
+    `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at)
+     VALUES (@eventId, @audience, @receiveIdType, @receiveId, @uuid, 'pending', @now, @now, @now)
+     ON CONFLICT (event_id, receive_id_type, receive_id) DO NOTHING`,
+  );
+  const selectEvent = db.prepare('SELECT * FROM events WHERE event_id = ?');
+  const selectDue = db.prepare(
+    `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e USING (event_id)
+     WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`,
+  );
+  const selectNextDue = db.prepare("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'").pluck();
+  const updateSent = db.prepare(
+    "UPDATE deliveries SET status = 'sent', message_id = ?, attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE id = ?",
+  );
+  const updateRetry = db.prepare(
+    'UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?',
+  );
+  const updateDead = db.prepare(
+    "UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?",
+  );
+  const purge = db.prepare(
+    `DELETE FROM events WHERE received_at < ? AND NOT EXISTS (
+       SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id AND d.status IN ('pending', 'dead'))`,
+  );
+
+  const record = db.transaction((event: NewEvent, deliveries: readonly NewDelivery[]): RecordResult => {
+    if (eventExists.get(event.eventId)) return 'duplicate';
+    if (event.status === 'accepted' && businessKeyExists.get(event.kind, event.instanceCode)) return 'duplicate';
+    insertEvent.run({ kind: null, instanceCode: null, reason: null, payload: null, ...event });
+    for (const delivery of deliveries) insertDelivery.run({ ...delivery, eventId: event.eventId, now: event.receivedAt });
+    return 'stored';
+  });
+
+  return {
+    recordEvent: (event, deliveries) => record(event, deliveries),
+
+    event(eventId) {
+      const row = selectEvent.get(eventId) as Record<string, unknown> | undefined;
+      if (!row) return undefined;
+      const stored: StoredEvent = {
+        eventId: row.event_id as string,
+        eventType: row.event_type as string,
+        kind: (row.kind ?? undefined) as StoredEvent['kind'],
+        instanceCode: (row.instance_code ?? undefined) as string | undefined,
+        status: row.status as StoredEvent['status'],
+        reason: (row.reason ?? undefined) as string | undefined,
+        payload: (row.payload ?? undefined) as string | undefined,
+        receivedAt: row.received_at as number,
+      };
+      return stored;
+    },
+
+    dueDeliveries(now, limit, exclude) {
+      // Over-fetch by the in-flight count so excluded rows never starve the batch.
+      const rows = selectDue.all(now, limit + exclude.size) as DeliveryRow[];
+      return rows.filter((row) => !exclude.has(row.id)).slice(0, limit).map(toDelivery);
+    },
+
+    nextDueAt: () => (selectNextDue.get() as number | null) ?? undefined,
+    markSent: (id, messageId, now) => void updateSent.run(messageId, now, id),
+    markRetry: (id, error, nextAttemptAt, now) => void updateRetry.run(error, nextAttemptAt, now, id),
+    markDead: (id, error, now) => void updateDead.run(error, now, id),
+
+    deliveries(filter = {}) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.status) (where.push('d.status = ?'), params.push(filter.status));
+      if (filter.eventId) (where.push('d.event_id = ?'), params.push(filter.eventId));
+      const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e USING (event_id)
+                   ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY d.id`;
+      return (db.prepare(sql).all(...params) as DeliveryRow[]).map(toDelivery);
+    },
+
+    purgeBefore: (cutoff) => purge.run(cutoff).changes,
+
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
