@@ -1,6 +1,7 @@
 // Renders a card template with variables. Substitution happens inside parsed JSON strings, so no
-// value can break the JSON; values in markdown get escaped, values elsewhere (plain_text, URLs,
-// ids) are shown literally by Feishu and go in as they are.
+// value can break the JSON. User-supplied values are escaped where they land in markdown; values
+// elsewhere (plain_text, URLs, ids) are shown literally by Feishu and go in as they are, and so do
+// the values the bot computes itself (times, links).
 import { isObject, type Json } from '../ingest/envelope.js';
 import { escapeMarkdown } from './escape.js';
 import { PLACEHOLDER } from './templates.js';
@@ -9,10 +10,13 @@ export type Variables = Record<string, string>;
 
 const MARKDOWN_TAGS = new Set(['markdown', 'lark_md']);
 
+/** Variables whose values come from the event, i.e. from users: never trusted in markdown. */
+export const USER_TEXT_VARIABLES: ReadonlySet<string> = new Set(['reason', 'instance_code', 'employee_id']);
+
 function substitute(text: string, vars: Variables, markdown: boolean): string {
   return text.replace(PLACEHOLDER, (_, name: string) => {
     const value = vars[name] ?? '';
-    return markdown ? escapeMarkdown(value) : value;
+    return markdown && USER_TEXT_VARIABLES.has(name) ? escapeMarkdown(value) : value;
   });
 }
 

@@ -1,8 +1,15 @@
-// Time formatting for cards. Every function takes the zone explicitly, so the process's own TZ
-// never matters (date-fns-tz's format(d, f, {timeZone}) does not convert: never use it here).
-import { formatInTimeZone, fromZonedTime } from 'date-fns-tz';
+// Time formatting for cards. Every function takes the zone explicitly and reads zones through
+// Intl only, so the process's own TZ never matters.
+//
+// Not date-fns-tz: with TZ=America/New_York, its formatInTimeZone(2026-03-07T18:30Z,
+// 'Asia/Shanghai', 'HH:mm') gives 03:30 instead of 02:30 (it rebuilds the zoned wall clock as a
+// local Date, which New York's spring-forward gap moves), and its getTimezoneOffset answers -4 h
+// for America/New_York at 2026-03-08T06:30Z (01:30 EST, -5 h). test/cards/tz-independence.test.ts
+// renders cards under several TZ values and compares them.
 
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;
+const DAY_MS = 24 * 60 * 60_000;
+const pad = (n: number) => String(n).padStart(2, '0');
 
 /** Checks a zone-less `yyyy-MM-dd HH:mm[:ss]` and returns it as `yyyy-MM-dd HH:mm:ss`, or undefined. */
 export function normalizeWallClock(value: string): string | undefined {
@@ -13,13 +20,72 @@ export function normalizeWallClock(value: string): string | undefined {
   const calendarDay =
     probe.getUTCFullYear() === year && probe.getUTCMonth() === month! - 1 && probe.getUTCDate() === day;
   if (!calendarDay || hour! > 23 || minute! > 59 || second! > 59) return undefined;
-  const pad = (n: number) => String(n).padStart(2, '0');
   return `${m[1]}-${m[2]}-${m[3]} ${pad(hour!)}:${pad(minute!)}:${pad(second!)}`;
 }
 
-/** The instant of a normalized wall-clock string read in `zone`. */
+interface WallClockParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const partFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall clock of `zone` at an instant (whole seconds). */
+function wallClockAt(zone: string, instant: number): WallClockParts {
+  let format = partFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    partFormats.set(zone, format);
+  }
+  const part: Record<string, number> = {};
+  for (const { type, value } of format.formatToParts(instant)) part[type] = Number(value);
+  return part as unknown as WallClockParts;
+}
+
+/** The zone's UTC offset at an instant, in ms. */
+export function zoneOffset(zone: string, instant: number): number {
+  const whole = Math.floor(instant / 1000) * 1000;
+  const p = wallClockAt(zone, whole);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - whole;
+}
+
+/**
+ * The instant of a normalized wall-clock string read in `zone`, by the `compatible` rule of the
+ * Temporal proposal: a time in a spring-forward gap moves forward by the gap, a time in a
+ * fall-back overlap takes the earlier instant.
+ */
 export function wallClockToInstant(wallClock: string, zone: string): number {
-  return fromZonedTime(wallClock.replace(' ', 'T'), zone).getTime();
+  const [date, time] = wallClock.split(' ') as [string, string];
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const [hour, minute, second] = time.split(':').map(Number) as [number, number, number];
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
+  const offsetBefore = zoneOffset(zone, asUtc - DAY_MS);
+  const offsetAfter = zoneOffset(zone, asUtc + DAY_MS);
+  const candidates = [asUtc - offsetBefore, asUtc - offsetAfter].filter(
+    (instant) => asUtc - zoneOffset(zone, instant) === instant,
+  );
+  // No candidate: the time falls in a gap; reading it with the earlier offset moves it forward.
+  return candidates.length > 0 ? Math.min(...candidates) : asUtc - offsetBefore;
+}
+
+/** `GMT+8`, `GMT+5:30`, `GMT-4`, `GMT+0`. */
+function gmtOffset(offsetMs: number): string {
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
+  const sign = offsetMs < 0 ? '-' : '+';
+  return `GMT${sign}${Math.floor(minutes / 60)}${minutes % 60 ? `:${pad(minutes % 60)}` : ''}`;
 }
 
 export interface FormattedTime {
@@ -32,11 +98,10 @@ export interface FormattedTime {
 }
 
 export function formatInstant(epochMs: number, zone: string): FormattedTime {
-  return {
-    time: formatInTimeZone(epochMs, zone, 'HH:mm'),
-    monthDay: formatInTimeZone(epochMs, zone, 'MM-dd'),
-    full: formatInTimeZone(epochMs, zone, 'yyyy-MM-dd HH:mm (O)'),
-  };
+  const p = wallClockAt(zone, epochMs);
+  const time = `${pad(p.hour)}:${pad(p.minute)}`;
+  const monthDay = `${pad(p.month)}-${pad(p.day)}`;
+  return { time, monthDay, full: `${p.year}-${monthDay} ${time} (${gmtOffset(zoneOffset(zone, epochMs))})` };
 }
 
 export function isTimeZone(zone: string): boolean {

@@ -79,11 +79,20 @@ export function createFeishuClient(options: FeishuClientOptions): MessageSender 
     loggerLevel: lark.LoggerLevel.warn,
   });
 
+  // The SDK's token manager fetches a token per caller on a cache miss; concurrent sends share
+  // one request instead, and the SDK then finds the token in the cache.
+  let tokenRequest: Promise<unknown> | undefined;
+  const ensureToken = () =>
+    (tokenRequest ??= (client.tokenManager.getTenantAccessToken() as Promise<unknown>).finally(() => {
+      tokenRequest = undefined;
+    }));
+
   return {
     invalidateToken: () => cache.clear(),
 
     async sendCard(message) {
       try {
+        await ensureToken();
         const response = await client.im.v1.message.create({
           params: { receive_id_type: message.receiveIdType },
           data: { receive_id: message.receiveId, msg_type: 'interactive', content: message.content, uuid: message.uuid },

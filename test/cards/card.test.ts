@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { RemedyApproved, ShiftApproved } from '../../src/approvals/types.js';
+import { CARD_MAX_BYTES, renderCard } from '../../src/cards/card.js';
+import { escapeMarkdown, shorten } from '../../src/cards/escape.js';
+import { loadTemplates, TEMPLATE_KEYS } from '../../src/cards/templates.js';
+import { describeCard } from '../../src/cards/text-view.js';
+
+const templates = loadTemplates();
+const ctx = { zone: 'Asia/Shanghai', brand: 'feishu' as const };
+
+const remedy = (reason: string): RemedyApproved => ({
+  kind: 'remedy',
+  instanceCode: 'INST-1',
+  employeeUserId: 'u_1',
+  remedyAt: Date.UTC(2026, 10, 21, 6, 3),
+  reason,
+});
+const shift = (reason: string, returnTime: string | null = '2026-12-02 09:00:00'): ShiftApproved => ({
+  kind: 'shift',
+  instanceCode: 'INST-2',
+  employeeOpenId: 'ou_1',
+  shiftTime: '2026-12-01 09:00:00',
+  returnTime,
+  reason,
+});
+
+/** Every markdown string in a card (content and each i18n text). */
+function markdownTexts(card: unknown): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown, inMarkdown: boolean) => {
+    if (typeof node === 'string') {
+      if (inMarkdown) out.push(node);
+    } else if (Array.isArray(node)) node.forEach((n) => walk(n, inMarkdown));
+    else if (node && typeof node === 'object') {
+      const md = inMarkdown || (node as { tag?: unknown }).tag === 'markdown';
+      for (const [key, value] of Object.entries(node)) if (key !== 'tag') walk(value, md);
+    }
+  };
+  walk(card, false);
+  return out;
+}
+
+const HOSTILE = 'late <at id=all></at> [x](https://example.com) **bold** "quoted" back\\slash\nsecond line # title `code` &#60;at id=all&#62; ~~strike~~ <font color=red>red</font> https://evil.example';
+
+describe('card content', () => {
+  it('has one template per kind × audience, each card 2.0 with zh_cn and en_us titles', () => {
+    for (const key of TEMPLATE_KEYS) {
+      const template = templates[key] as { schema: string; header: { title: { i18n_content: Record<string, string> } } };
+      expect(template.schema).toBe('2.0');
+      expect(Object.keys(template.header.title.i18n_content).sort()).toEqual(['en_us', 'zh_cn']);
+    }
+  });
+
+  it('puts the local time in the 补卡 headline', () => {
+    const { card } = renderCard(templates, remedy('forgot'), 'employee', ctx);
+    expect(describeCard(card, 'zh_cn')[0]).toBe('  补卡已通过 · 14:03');
+    expect(describeCard(card, 'en_us')[0]).toBe('  补卡 approved for 14:03');
+    expect(describeCard(card, 'en_us')).toContain('  **Clock-in time:** 2026-11-21 14:03 (GMT+8)');
+  });
+
+  it('puts both dates in the 换班 headline, one date when there is no return', () => {
+    expect(describeCard(renderCard(templates, shift('swap'), 'team', ctx).card, 'zh_cn')[0]).toBe('  换班 12-01 ↔ 12-02');
+    const oneWay = renderCard(templates, shift('swap', null), 'team', ctx).card;
+    expect(describeCard(oneWay, 'zh_cn')[0]).toBe('  换班 12-01');
+    expect(JSON.stringify(oneWay)).not.toContain('$unless');
+    expect(JSON.stringify(oneWay)).not.toContain('$if');
+  });
+
+  it('names the employee in the team card with a person element, not a mention', () => {
+    const { card } = renderCard(templates, remedy('x'), 'team', ctx);
+    expect(JSON.stringify(card)).toContain('{"tag":"person","user_id":"u_1"');
+    expect(JSON.stringify(card)).not.toContain('<at');
+  });
+
+  it('uses the Lark approval app for Lark tenants', () => {
+    const { content } = renderCard(templates, remedy('x'), 'employee', { ...ctx, brand: 'lark' });
+    expect(content).toContain('https://applink.larksuite.com/client/mini_program/open?appId=cli_9c7cc8a9a9edd105');
+  });
+});
+
+describe('escaping user text', () => {
+  it('renders a hostile reason inertly and keeps the card valid JSON', () => {
+    for (const event of [remedy(HOSTILE), shift(HOSTILE)]) {
+      for (const audience of ['employee', 'team'] as const) {
+        const { content } = renderCard(templates, event, audience, ctx);
+        const card = JSON.parse(content);
+        for (const text of markdownTexts(card)) {
+          expect(text).not.toMatch(/<at/i);
+          expect(text).not.toMatch(/\]\(/);
+          expect(text).not.toContain('**bold');
+          expect(text).not.toContain('https://evil');
+          expect(text).not.toContain('<font');
+        }
+        // A reader still sees the words, as text.
+        const seen = describeCard(card, 'en_us').join('\n');
+        expect(seen).toContain('late <at id=all></at> [x](https://example.com) **bold** "quoted" back\\slash');
+        // The user's pre-escaped mention reads as the characters they typed, decoded once only.
+        expect(seen).toContain('`code` &#60;at id=all&#62; ~~strike~~');
+      }
+    }
+  });
+
+  it('escapes every ASCII punctuation character and drops invisible controls', () => {
+    expect(escapeMarkdown('a*b_c')).toBe('a&#42;b&#95;c');
+    expect(escapeMarkdown('&#60;')).toBe('&#38;&#35;60&#59;');
+    expect(escapeMarkdown('x\u202Ey\u0000z')).toBe('xyz');
+    expect(escapeMarkdown('第一行\r\n第二行')).toBe('第一行\n第二行');
+  });
+
+  it('shortens on code points, never splitting a character', () => {
+    expect(shorten('😀😀😀', 2)).toBe('😀…');
+    expect(shorten('abc', 3)).toBe('abc');
+  });
+});
+
+describe('the 30 KB card limit', () => {
+  it('keeps a card with a huge reason under the limit by shortening the reason', () => {
+    for (const reason of ['<'.repeat(40_000), '请'.repeat(40_000), '😀'.repeat(20_000)]) {
+      const { content } = renderCard(templates, remedy(reason), 'team', ctx);
+      expect(Buffer.byteLength(content)).toBeLessThanOrEqual(CARD_MAX_BYTES);
+      expect(Buffer.byteLength(content)).toBeGreaterThan(CARD_MAX_BYTES - 200); // kept as much as fits
+      expect(describeCard(JSON.parse(content), 'en_us').join('\n')).toContain('…');
+    }
+  });
+
+  it('leaves a card that fits untouched', () => {
+    const { content } = renderCard(templates, remedy('a normal reason'), 'team', ctx);
+    expect(content).toContain('a normal reason');
+    expect(content).not.toContain('…');
+  });
+});

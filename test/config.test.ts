@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const base = { FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718', FEISHU_APP_SECRET: 'secret-value-123' };
+
+function configFile(json: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'routing.json');
+  writeFileSync(path, typeof json === 'string' ? json : JSON.stringify(json));
+  return path;
+}
+
+describe('settings', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      port: 3000,
+      databasePath: './data/bot.sqlite',
+      timezone: 'Asia/Shanghai',
+      openPlatformUrl: 'https://open.feishu.cn',
+      brand: 'feishu',
+      encryptKey: undefined,
+      verificationToken: undefined,
+    });
+    expect(config.routing.defaultChatIds).toEqual([]);
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      ...base,
+      FEISHU_ENCRYPT_KEY: 'ek',
+      FEISHU_VERIFICATION_TOKEN: 'vt',
+      FEISHU_DOMAIN: 'lark',
+      PORT: '8080',
+      DATABASE_URL: 'file:/var/lib/bot/db.sqlite',
+      NOTIFY_CHAT_IDS: ' oc_a , oc_b,,',
+      TIMEZONE: 'Europe/Berlin',
+    });
+    expect(config).toMatchObject({
+      encryptKey: 'ek',
+      verificationToken: 'vt',
+      openPlatformUrl: 'https://open.larksuite.com',
+      brand: 'lark',
+      port: 8080,
+      databasePath: '/var/lib/bot/db.sqlite',
+      timezone: 'Europe/Berlin',
+    });
+    expect(config.routing.defaultChatIds).toEqual(['oc_a', 'oc_b']);
+    expect(loadConfig({ ...base, FEISHU_DOMAIN: 'http://127.0.0.1:9000/' }).openPlatformUrl).toBe('http://127.0.0.1:9000');
+  });
+
+  it.each([
+    [{ FEISHU_APP_ID: '' }, 'Invalid setting FEISHU_APP_ID: required'],
+    [{ FEISHU_APP_ID: 'app123' }, 'Invalid setting FEISHU_APP_ID: expected an App ID like cli_'],
+    [{ FEISHU_APP_SECRET: ' ' }, 'Invalid setting FEISHU_APP_SECRET: required'],
+    [{ PORT: 'eighty' }, 'Invalid setting PORT: expected an integer from 0 to 65535, got "eighty"'],
+    [{ PORT: '70000' }, 'Invalid setting PORT'],
+    [{ DATABASE_URL: 'postgres://x' }, 'Invalid setting DATABASE_URL: expected file:<path'],
+    [{ TIMEZONE: 'Asia/Atlantis' }, 'Invalid setting TIMEZONE: expected an IANA time zone'],
+    [{ NOTIFY_CHAT_IDS: 'oc_a,team-chat' }, 'Invalid setting NOTIFY_CHAT_IDS: expected comma-separated chat ids like oc_…, got "team-chat"'],
+    [{ FEISHU_DOMAIN: 'ftp://x' }, 'Invalid setting FEISHU_DOMAIN: expected an http or https URL'],
+    [{ FEISHU_DOMAIN: 'feishu.cn' }, 'Invalid setting FEISHU_DOMAIN: expected feishu, lark or a base URL'],
+    [{ CONFIG_FILE: '/nonexistent/routing.json' }, 'Invalid setting CONFIG_FILE: expected a readable JSON file (file not found)'],
+  ])('stops on %j with one line naming the setting', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ ...base, ...env });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('never repeats a secret back in an error', () => {
+    expect(() => loadConfig({ ...base, FEISHU_APP_SECRET: undefined })).toThrow(/FEISHU_APP_SECRET/);
+    try {
+      loadConfig({ ...base, PORT: 'x' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain(base.FEISHU_APP_SECRET);
+    }
+  });
+});
+
+describe('CONFIG_FILE routing', () => {
+  it('routes by approval_code and switches kinds off per chat', () => {
+    const path = configFile({ routes: { 'APPROVAL-1': ['oc_ops', 'oc_hr'] }, chats: { oc_hr: { shift: false, remedy: true } } });
+    const { routing } = loadConfig({ ...base, NOTIFY_CHAT_IDS: 'oc_all', CONFIG_FILE: path });
+    expect(routing.routes.get('APPROVAL-1')).toEqual(['oc_ops', 'oc_hr']);
+    expect([...routing.kindsOff.get('oc_hr')!]).toEqual(['shift']);
+  });
+
+  it.each([
+    ['{oops', /expected a readable JSON file/],
+    [{ route: {} }, /unknown key "route"/],
+    [{ routes: { A: 'oc_x' } }, /routes\["A"\] must be an array of chat ids/],
+    [{ routes: { A: ['chat'] } }, /routes\["A"\] must be an array of chat ids/],
+    [{ chats: { team: {} } }, /chats key "team" is not a chat id/],
+    [{ chats: { oc_x: { leave: false } } }, /chats\["oc_x"\]\.leave must be a kind/],
+    [{ chats: { oc_x: { shift: 'no' } } }, /chats\["oc_x"\]\.shift must be a kind/],
+  ])('refuses %j with the place of the problem', (json, message) => {
+    expect(() => loadConfig({ ...base, CONFIG_FILE: configFile(json) })).toThrow(message);
+  });
+});

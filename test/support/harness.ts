@@ -1,0 +1,107 @@
+// A sandbox Open Platform and a bot on a real SQLite file, wired like production, for tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBot, type Bot } from '../../src/bot.js';
+import { describeCard } from '../../src/cards/text-view.js';
+import { loadConfig } from '../../src/config.js';
+import type { WorkerOptions } from '../../src/delivery/worker.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
+import { pushEvent, type PushOptions } from '../../src/sandbox/feishu-push.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
+
+export const APP = {
+  appId: 'cli_a1b2c3d4e5f60718',
+  appSecret: 'test-app-secret-value',
+  encryptKey: 'test-encrypt-key-value',
+  verificationToken: 'test-verification-token',
+  teamChat: 'oc_team_chat_1',
+};
+
+export const FAST_WORKER: Partial<WorkerOptions> = { pollMs: 50, backoff: { baseMs: 20, maxMs: 100 } };
+
+export interface Harness {
+  sandbox: Sandbox;
+  bot: Bot;
+  webhook: string;
+  dir: string;
+  logs: string[];
+  push(event: unknown, options?: PushOptions): Promise<Response>;
+  /** Stops the bot and starts a new one on the same database. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  worker?: Partial<WorkerOptions>;
+  /** Start the bot's worker only after this resolves (to hold deliveries back). */
+  log?: Logger;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'approval-bot-test-'));
+  const sandbox = await startSandbox({ appId: APP.appId, appSecret: APP.appSecret });
+  const config = loadConfig({
+    FEISHU_APP_ID: APP.appId,
+    FEISHU_APP_SECRET: APP.appSecret,
+    FEISHU_ENCRYPT_KEY: APP.encryptKey,
+    FEISHU_VERIFICATION_TOKEN: APP.verificationToken,
+    FEISHU_DOMAIN: sandbox.url,
+    PORT: '0',
+    DATABASE_URL: `file:${join(dir, 'bot.sqlite')}`,
+    NOTIFY_CHAT_IDS: APP.teamChat,
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const log = options.log ?? createLogger({ level: 'debug', secrets: [APP.appSecret, APP.encryptKey, APP.verificationToken], write: (l) => logs.push(l) });
+  const start = () => startBot({ config, log, hostname: '127.0.0.1', worker: { ...FAST_WORKER, ...options.worker } });
+  let bot = await start();
+  const harness: Harness = {
+    sandbox,
+    get bot() {
+      return bot;
+    },
+    get webhook() {
+      return bot.url + WEBHOOK_PATH;
+    },
+    dir,
+    logs,
+    push: (event, pushOptions = { encryptKey: config.encryptKey }) => pushEvent(harness.webhook, event, pushOptions),
+    async restart() {
+      await bot.stop();
+      bot = await start();
+    },
+    async close() {
+      await bot.stop();
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** Waits until `condition` holds, polling; fails with `what` after `timeoutMs`. */
+export async function eventually<T>(condition: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The zh_cn and en_us titles of a card. */
+export function titles(card: Record<string, unknown>): { zh: string; en: string } {
+  const title = (card.header as { title: { i18n_content: { zh_cn: string; en_us: string } } }).title;
+  return { zh: title.i18n_content.zh_cn, en: title.i18n_content.en_us };
+}
+
+/** A card as a reader sees it in one locale: title, body lines (references decoded), buttons. */
+export function cardText(card: Record<string, unknown>, locale: 'zh_cn' | 'en_us' = 'en_us'): string {
+  return describeCard(card, locale).join('\n');
+}

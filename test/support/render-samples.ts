@@ -1,0 +1,23 @@
+// Prints every card for a set of sample events and display zones; run under different process TZ
+// values by test/cards/tz-independence.test.ts, which compares the outputs.
+import type { ApprovalEvent } from '../../src/approvals/types.js';
+import { renderCard } from '../../src/cards/card.js';
+import { loadTemplates } from '../../src/cards/templates.js';
+
+const templates = loadTemplates();
+const events: ApprovalEvent[] = [
+  { kind: 'remedy', instanceCode: 'R1', employeeUserId: 'u1', remedyAt: 1661333019000, reason: 'seed' },
+  // 2026-03-08 07:30 UTC: 02:30 New York would not exist locally; 2026-11-01 05:30 UTC is in its repeated hour
+  { kind: 'remedy', instanceCode: 'R2', employeeUserId: 'u1', remedyAt: Date.UTC(2026, 2, 8, 7, 30), reason: '' },
+  { kind: 'remedy', instanceCode: 'R3', employeeUserId: 'u1', remedyAt: Date.UTC(2026, 10, 1, 5, 30), reason: '' },
+  { kind: 'shift', instanceCode: 'S1', employeeOpenId: 'ou1', shiftTime: '2018-12-01 12:00:00', returnTime: '2018-12-02 12:00:00', reason: 'seed' },
+  { kind: 'shift', instanceCode: 'S2', employeeOpenId: 'ou1', shiftTime: '2026-03-29 02:30:00', returnTime: '2026-10-25 02:30:00', reason: 'Berlin DST' },
+  { kind: 'shift', instanceCode: 'S3', employeeOpenId: 'ou1', shiftTime: '2026-03-08 02:30:00', returnTime: null, reason: 'New York gap' },
+];
+for (const zone of ['Asia/Shanghai', 'Europe/Berlin', 'America/New_York', 'UTC']) {
+  for (const event of events) {
+    for (const audience of ['employee', 'team'] as const) {
+      console.log(`${zone} ${event.instanceCode} ${audience} ${renderCard(templates, event, audience, { zone, brand: 'feishu' }).content}`);
+    }
+  }
+}
