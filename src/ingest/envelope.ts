@@ -43,9 +43,18 @@ export function epochMillis(value: unknown): number | undefined {
   return Math.round(n < 1e12 ? n * 1000 : n);
 }
 
-function derivedId(body: Json): string {
-  return 'sha256:' + createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 40);
+/** A stable id for an envelope Feishu sent without one (the seed example has `event_id: ""`). */
+function derivedId(body: Json): string | undefined {
+  let text: string;
+  try {
+    text = JSON.stringify(body);
+  } catch {
+    return undefined; // nested too deeply to serialise
+  }
+  return 'sha256:' + createHash('sha256').update(text).digest('hex').slice(0, 40);
 }
+
+const TOO_DEEP = 'envelope has no event id and is nested too deeply to derive one';
 
 export function openEnvelope(body: unknown): Opened {
   if (!isObject(body)) return { ok: false, error: 'body is not a JSON object' };
@@ -63,12 +72,14 @@ export function openEnvelope(body: unknown): Opened {
       return { ok: false, error: 'schema 2.0 envelope without header.event_type' };
     }
     if (!isObject(body.event)) return { ok: false, error: 'schema 2.0 envelope without an event object' };
+    const eventId = optionalString(header.event_id) ?? derivedId(body);
+    if (eventId === undefined) return { ok: false, error: TOO_DEEP };
     return {
       ok: true,
       envelope: {
         kind: 'event',
         schema: '2.0',
-        eventId: optionalString(header.event_id) ?? derivedId(body),
+        eventId,
         eventType: header.event_type.trim(),
         token: optionalString(header.token),
         appId: optionalString(header.app_id),
@@ -85,12 +96,14 @@ export function openEnvelope(body: unknown): Opened {
     if (typeof event.type !== 'string' || event.type.trim() === '') {
       return { ok: false, error: 'event_callback envelope without event.type' };
     }
+    const eventId = optionalString(body.uuid) ?? derivedId(body);
+    if (eventId === undefined) return { ok: false, error: TOO_DEEP };
     return {
       ok: true,
       envelope: {
         kind: 'event',
         schema: '1.0',
-        eventId: optionalString(body.uuid) ?? derivedId(body),
+        eventId,
         eventType: event.type.trim(),
         token: optionalString(body.token),
         appId: optionalString(event.app_id),

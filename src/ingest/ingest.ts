@@ -48,7 +48,7 @@ export function createIngest(deps: IngestDeps) {
         deliveries = planDeliveries(envelope.eventId, recipientsFor(event, deps.routing));
       } else {
         // Kept with the payload as received, so an operator can see and replay it.
-        record = { ...base, kind: kind.kind, status: normalized.outcome, reason: normalized.reason, payload: JSON.stringify(envelope.payload) };
+        record = { ...base, kind: kind.kind, status: normalized.outcome, reason: normalized.reason, payload: serialise(envelope.payload) };
       }
     }
 
@@ -65,6 +65,14 @@ export function createIngest(deps: IngestDeps) {
     if (stored === 'stored' && record.status === 'accepted') deps.onAccepted?.();
     return outcome;
   };
+}
+
+function serialise(payload: unknown): string {
+  try {
+    return JSON.stringify(payload);
+  } catch {
+    return JSON.stringify({ unserialisable: 'payload nested too deeply to store' });
+  }
 }
 
 function planDeliveries(eventId: string, recipients: Recipient[]) {

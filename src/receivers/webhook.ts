@@ -24,7 +24,13 @@ export function webhookApp({ security, ingest, log }: WebhookDeps): Hono {
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `body is over ${MAX_BODY_BYTES / 1024} KB` }, 413) }),
     async (c) => {
       const rawBody = new Uint8Array(await c.req.arrayBuffer());
-      const verified = verifyWebhookRequest({ rawBody, header: (name) => c.req.header(name) }, security);
+      let verified;
+      try {
+        verified = verifyWebhookRequest({ rawBody, header: (name) => c.req.header(name) }, security);
+      } catch (error) {
+        log.warn('webhook request unreadable', { error });
+        return c.json({ error: 'the request could not be read' }, 400);
+      }
       if (!verified.ok) {
         log.warn('webhook request refused', { status: verified.status, error: verified.error });
         return c.json({ error: verified.error }, verified.status);

@@ -15,10 +15,12 @@ export interface SignedRequest {
   headers: Record<string, string>;
 }
 
+/** `event` is an object, or JSON text to send as it is. */
 export function feishuRequest(event: unknown, options: PushOptions = {}): SignedRequest {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-  if (!options.encryptKey) return { body: JSON.stringify(event), headers: { ...headers, ...options.headers } };
-  const body = JSON.stringify({ encrypt: encryptEvent(JSON.stringify(event), options.encryptKey) });
+  const text = typeof event === 'string' ? event : JSON.stringify(event);
+  if (!options.encryptKey) return { body: text, headers: { ...headers, ...options.headers } };
+  const body = JSON.stringify({ encrypt: encryptEvent(text, options.encryptKey) });
   if (options.sign !== false) {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const nonce = randomBytes(8).toString('hex');

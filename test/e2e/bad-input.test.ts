@@ -62,7 +62,7 @@ describe('bad input, with an encrypt key and a verification token set', () => {
 
   it('answers JSON that is not an envelope with 400 naming the problem', async () => {
     for (const body of ['[1,2]', '"text"', '{"hello":"world"}']) {
-      const inner = feishuRequest(JSON.parse(body), { encryptKey: APP.encryptKey });
+      const inner = feishuRequest(body, { encryptKey: APP.encryptKey });
       const response = await post(inner.body, inner.headers);
       expect(response.status).toBe(400);
       expect((await response.json()).error).toMatch(/not a (JSON object|Feishu event envelope)/);
@@ -172,6 +172,17 @@ describe('bad input, with an encrypt key and a verification token set', () => {
       expect(await response.text()).not.toMatch(/\bat .+\.(ts|js):\d+/);
     }
     expect((await fetch(h.bot.url + '/healthz')).status).toBe(200);
+  });
+
+  it('copes with nesting too deep to serialise again (JSON.parse takes it, JSON.stringify overflows)', async () => {
+    const deep = '['.repeat(6000) + ']'.repeat(6000);
+    const header = JSON.stringify({ event_type: 'approval.instance.remedy_group_update_v4', token: APP.verificationToken, app_id: APP.appId }).slice(0, -1);
+    const noId = await h.push(`{"schema":"2.0","header":${header},"event_id":""},"event":{"deep":${deep}}}`);
+    expect(noId.status).toBe(400);
+    expect((await noId.json()).error).toMatch(/nested too deeply/);
+    const rejected = await h.push(`{"schema":"2.0","header":${header},"event_id":"ev_deep"},"event":{"object":{"instance_code":"D","remedy_reason":${deep}}}}`);
+    expect(await rejected.json()).toEqual({ ok: true, outcome: 'rejected' });
+    expect(h.bot.store.event('ev_deep')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/employee_id/) });
   });
 
   it('sends no secret to the log', async () => {
