@@ -11,15 +11,10 @@ import { createLogger } from './log.js';
 import { WEBHOOK_PATH } from './receivers/webhook.js';
 import { pushEvent } from './sandbox/feishu-push.js';
 import { startSandbox, type SandboxMessage } from './sandbox/open-platform.js';
+import { SANDBOX_APP, sandboxEnv } from './sandbox/sandbox-settings.js';
 import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
 
-const DEMO = {
-  appId: 'cli_a1b2c3d4e5f60718',
-  appSecret: 'demo-app-secret',
-  encryptKey: 'demo-encrypt-key',
-  verificationToken: 'demo-verification-token',
-  teamChat: 'oc_demo_team_chat',
-};
+const DEMO = SANDBOX_APP;
 const LOCALES: Locale[] = ['zh_cn', 'en_us'];
 
 function printCard(message: SandboxMessage): void {
@@ -34,17 +29,7 @@ function printCard(message: SandboxMessage): void {
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'feishu-approval-bot-demo-'));
   const sandbox = await startSandbox({ appId: DEMO.appId, appSecret: DEMO.appSecret });
-  const config = loadConfig({
-    FEISHU_APP_ID: DEMO.appId,
-    FEISHU_APP_SECRET: DEMO.appSecret,
-    FEISHU_ENCRYPT_KEY: DEMO.encryptKey,
-    FEISHU_VERIFICATION_TOKEN: DEMO.verificationToken,
-    FEISHU_DOMAIN: sandbox.url,
-    PORT: '0',
-    DATABASE_URL: `file:${join(dir, 'bot.sqlite')}`,
-    NOTIFY_CHAT_IDS: DEMO.teamChat,
-    TIMEZONE: process.env.TIMEZONE ?? 'Asia/Shanghai',
-  });
+  const config = loadConfig({ ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), TIMEZONE: process.env.TIMEZONE ?? 'Asia/Shanghai' });
   const log = createLogger({ level: 'warn', secrets: secretsOf(config), write: (line) => process.stderr.write(line + '\n') });
   const bot = await startBot({ config, log, hostname: '127.0.0.1' });
   const webhook = bot.url + WEBHOOK_PATH;

@@ -1,6 +1,6 @@
 // 补卡 approved: approval.instance.remedy_group_update_v4 (v2.0 envelope, fields under event.object).
 import { epochMillis } from '../ingest/envelope.js';
-import { FieldError, objectFields, optionalString, requiredString, text } from './fields.js';
+import { FieldError, objectFields, optionalString, preview, requiredString, text, validated } from './fields.js';
 import type { ApprovalKind, RemedyApproved } from './types.js';
 
 // Plausible clock-in instants; anything outside is a garbled value, not a time.
@@ -13,7 +13,7 @@ export const remedy: ApprovalKind = {
 
   normalize(payload) {
     const fields = objectFields(payload);
-    try {
+    return validated(() => {
       const status = optionalString(fields, 'status');
       const instanceCode = requiredString(fields, 'instance_code');
       if (status !== undefined && status !== 'APPROVED') {
@@ -23,7 +23,7 @@ export const remedy: ApprovalKind = {
       // Documented as ms, but the seed's example holds seconds: accept both.
       const remedyAt = epochMillis(fields.remedy_time);
       if (remedyAt === undefined || remedyAt < EARLIEST || remedyAt >= LATEST) {
-        throw new FieldError(`remedy_time ${JSON.stringify(fields.remedy_time) ?? 'undefined'} is not a timestamp`);
+        throw new FieldError(`remedy_time ${preview(fields.remedy_time)} is not a timestamp`);
       }
       const event: RemedyApproved = {
         kind: 'remedy',
@@ -34,10 +34,7 @@ export const remedy: ApprovalKind = {
         approvalCode: optionalString(fields, 'approval_code'),
       };
       return { ok: true, event };
-    } catch (error) {
-      if (error instanceof FieldError) return { ok: false, outcome: 'rejected', reason: error.message };
-      throw error;
-    }
+    });
   },
 
   employee(event) {

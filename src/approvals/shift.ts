@@ -1,11 +1,11 @@
 // 换班 approved: shift_approval (v1.0 envelope, fields under event).
 import { normalizeWallClock } from '../cards/time.js';
-import { FieldError, objectFields, optionalString, requiredString, text } from './fields.js';
+import { FieldError, objectFields, optionalString, preview, requiredString, text, validated } from './fields.js';
 import type { ApprovalKind, ShiftApproved } from './types.js';
 
 function wallClock(value: string, name: string): string {
   const normalized = normalizeWallClock(value);
-  if (normalized === undefined) throw new FieldError(`${name} ${JSON.stringify(value)} is not a time like 2018-12-01 12:00:00`);
+  if (normalized === undefined) throw new FieldError(`${name} ${preview(value)} is not a time like 2018-12-01 12:00:00`);
   return normalized;
 }
 
@@ -15,7 +15,7 @@ export const shift: ApprovalKind = {
 
   normalize(payload) {
     const fields = objectFields(payload);
-    try {
+    return validated(() => {
       const instanceCode = requiredString(fields, 'instance_code');
       const employeeOpenId = optionalString(fields, 'open_id');
       const employeeUserId = optionalString(fields, 'employee_id');
@@ -35,10 +35,7 @@ export const shift: ApprovalKind = {
         reason: text(fields, 'shift_reason'),
       };
       return { ok: true, event };
-    } catch (error) {
-      if (error instanceof FieldError) return { ok: false, outcome: 'rejected', reason: error.message };
-      throw error;
-    }
+    });
   },
 
   employee(event) {

@@ -64,6 +64,7 @@ describe('补卡 (remedy)', () => {
     [{ remedy_time: 'noon' }, 'remedy_time "noon" is not a timestamp'],
     [{ remedy_time: undefined }, 'remedy_time undefined is not a timestamp'],
     [{ remedy_time: 99999999999999 }, 'is not a timestamp'],
+    [{ remedy_time: [[1661333019]] }, 'remedy_time an array is not a timestamp'],
     [{ remedy_reason: { text: 'x' } }, 'remedy_reason is not a string'],
   ])('rejects %j: %s', (fields, reason) => {
     const result = remedyWith(fields);

@@ -14,7 +14,7 @@ describe('npm run demo', () => {
     expect(stdout.match(/── card to /g)).toHaveLength(4);
     expect(stdout).toContain('── card to user_id g12xxxxg (employee, direct message) ──');
     expect(stdout).toContain('── card to open_id ou_xxx (employee, direct message) ──');
-    expect(stdout.match(/── card to chat_id oc_demo_team_chat \(team chat\) ──/g)).toHaveLength(2);
+    expect(stdout.match(/── card to chat_id oc_sandbox_team_chat \(team chat\) ──/g)).toHaveLength(2);
     expect(stdout).toContain('补卡 approved for 17:23');
     expect(stdout).toContain('换班 12-01 ↔ 12-02');
   });

@@ -10,14 +10,9 @@ import { createLogger, type Logger } from '../../src/log.js';
 import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
 import { pushEvent, type PushOptions } from '../../src/sandbox/feishu-push.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
+import { SANDBOX_APP, sandboxEnv } from '../../src/sandbox/sandbox-settings.js';
 
-export const APP = {
-  appId: 'cli_a1b2c3d4e5f60718',
-  appSecret: 'test-app-secret-value',
-  encryptKey: 'test-encrypt-key-value',
-  verificationToken: 'test-verification-token',
-  teamChat: 'oc_team_chat_1',
-};
+export const APP = SANDBOX_APP;
 
 export const FAST_WORKER: Partial<WorkerOptions> = { pollMs: 50, backoff: { baseMs: 20, maxMs: 100 } };
 
@@ -43,17 +38,7 @@ export interface HarnessOptions {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'approval-bot-test-'));
   const sandbox = await startSandbox({ appId: APP.appId, appSecret: APP.appSecret });
-  const config = loadConfig({
-    FEISHU_APP_ID: APP.appId,
-    FEISHU_APP_SECRET: APP.appSecret,
-    FEISHU_ENCRYPT_KEY: APP.encryptKey,
-    FEISHU_VERIFICATION_TOKEN: APP.verificationToken,
-    FEISHU_DOMAIN: sandbox.url,
-    PORT: '0',
-    DATABASE_URL: `file:${join(dir, 'bot.sqlite')}`,
-    NOTIFY_CHAT_IDS: APP.teamChat,
-    ...options.env,
-  });
+  const config = loadConfig({ ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), ...options.env });
   const logs: string[] = [];
   const log = options.log ?? createLogger({ level: 'debug', secrets: [APP.appSecret, APP.encryptKey, APP.verificationToken], write: (l) => logs.push(l) });
   const start = () => startBot({ config, log, hostname: '127.0.0.1', worker: { ...FAST_WORKER, ...options.worker } });
