@@ -1,10 +1,9 @@
 // The composition root: config → store → Open Platform client → worker → ingest → HTTP server.
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import type { ApprovalEvent } from './approvals/types.js';
-import { renderCard } from './cards/card.js';
 import { loadTemplates } from './cards/templates.js';
 import type { Config } from './config.js';
+import { cardContents } from './delivery/card-content.js';
 import { createDeliveryWorker, type WorkerOptions } from './delivery/worker.js';
 import { createFeishuClient } from './feishu/client.js';
 import { createIngest } from './ingest/ingest.js';
@@ -27,14 +26,26 @@ export interface BotOptions {
 export async function startBot({ config, log, hostname, worker: workerOptions }: BotOptions) {
   const templates = loadTemplates();
   const store = openSqliteStore(config.databasePath);
-  const sender = createFeishuClient({ appId: config.appId, appSecret: config.appSecret, baseUrl: config.openPlatformUrl, log });
-  const cardContext = { zone: config.timezone, brand: config.brand };
+  const { delivery } = config;
+  const sender = createFeishuClient({
+    appId: config.appId,
+    appSecret: config.appSecret,
+    baseUrl: config.openPlatformUrl,
+    timeoutMs: delivery.timeoutMs,
+    log,
+  });
   const worker = createDeliveryWorker({
     store,
     sender,
     log,
-    options: workerOptions,
-    render: (delivery) => renderCard(templates, JSON.parse(delivery.payload) as ApprovalEvent, delivery.audience, cardContext).content,
+    cards: cardContents(templates, { zone: config.timezone, brand: config.brand }, store),
+    options: {
+      concurrency: delivery.concurrency,
+      horizonMs: delivery.horizonMs,
+      limits: delivery.limits,
+      digestThreshold: delivery.digestThreshold,
+      ...workerOptions,
+    },
   });
   const ingest = createIngest({ store, routing: config.routing, log, onAccepted: worker.kick });
   const app = webhookApp({

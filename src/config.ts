@@ -3,7 +3,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Brand } from './cards/approval-link.js';
 import { isTimeZone } from './cards/time.js';
+import { FEISHU_RATE_LIMITS, type RateLimits } from './delivery/rate-limit.js';
 import { CHAT_ID, parseRoutingFile, type Routing } from './routing.js';
+
+export interface DeliverySettings {
+  concurrency: number;
+  timeoutMs: number;
+  horizonMs: number;
+  limits: RateLimits;
+  digestThreshold: number;
+}
 
 export interface Config {
   appId: string;
@@ -17,6 +26,7 @@ export interface Config {
   databasePath: string;
   timezone: string;
   routing: Routing;
+  delivery: DeliverySettings;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +52,32 @@ function nonEmpty(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max = 1_000_000_000): number {
+  const text = nonEmpty(env, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > max) {
+    throw new ConfigError(name, `expected a whole number from 1 to ${max}`, text);
+  }
+  return value;
+}
+
+function deliverySettings(env: NodeJS.ProcessEnv): DeliverySettings {
+  return {
+    concurrency: positiveInteger(env, 'SEND_CONCURRENCY', 10, 1000),
+    timeoutMs: positiveInteger(env, 'SEND_TIMEOUT_MS', 10_000, 600_000),
+    horizonMs: positiveInteger(env, 'RETRY_HORIZON_HOURS', 24, 24 * 365) * 60 * 60_000,
+    digestThreshold: positiveInteger(env, 'DIGEST_THRESHOLD', 5, 1000),
+    limits: {
+      appPerSecond: positiveInteger(env, 'RATE_LIMIT_APP_PER_SECOND', FEISHU_RATE_LIMITS.appPerSecond),
+      appPerMinute: positiveInteger(env, 'RATE_LIMIT_APP_PER_MINUTE', FEISHU_RATE_LIMITS.appPerMinute),
+      perChatPerSecond: positiveInteger(env, 'RATE_LIMIT_CHAT_PER_SECOND', FEISHU_RATE_LIMITS.perChatPerSecond),
+      perUserPerSecond: positiveInteger(env, 'RATE_LIMIT_USER_PER_SECOND', FEISHU_RATE_LIMITS.perUserPerSecond),
+      marginMs: FEISHU_RATE_LIMITS.marginMs,
+    },
+  };
+}
+
 function parseDomain(value: string): { url: string; brand: Brand } {
   const known = DOMAINS[value.toLowerCase()];
   if (known) return known;
@@ -57,6 +93,14 @@ function parseDomain(value: string): { url: string; brand: Brand } {
   return { url: value.replace(/\/+$/, ''), brand: url.hostname.endsWith('larksuite.com') ? 'lark' : 'feishu' };
 }
 
+/** The SQLite file of DATABASE_URL (the CLI needs only this setting). */
+export function databasePathFrom(env: NodeJS.ProcessEnv): string {
+  const databaseUrl = nonEmpty(env, 'DATABASE_URL') ?? 'file:./data/bot.sqlite';
+  const database = /^file:(.+)$/.exec(databaseUrl);
+  if (!database) throw new ConfigError('DATABASE_URL', 'expected file:<path to the SQLite file>', databaseUrl);
+  return database[1]!;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const appId = nonEmpty(env, 'FEISHU_APP_ID');
   if (appId === undefined) throw new ConfigError('FEISHU_APP_ID', 'required: the bot app\'s App ID (cli_…)');
@@ -68,9 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new ConfigError('PORT', 'expected an integer from 0 to 65535', portText);
 
-  const databaseUrl = nonEmpty(env, 'DATABASE_URL') ?? 'file:./data/bot.sqlite';
-  const database = /^file:(.+)$/.exec(databaseUrl);
-  if (!database) throw new ConfigError('DATABASE_URL', 'expected file:<path to the SQLite file>', databaseUrl);
+  const databasePath = databasePathFrom(env);
 
   const timezone = nonEmpty(env, 'TIMEZONE') ?? 'Asia/Shanghai';
   if (!isTimeZone(timezone)) throw new ConfigError('TIMEZONE', 'expected an IANA time zone such as Asia/Shanghai', timezone);
@@ -106,9 +148,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     openPlatformUrl: domain.url,
     brand: domain.brand,
     port,
-    databasePath: database[1]!,
+    databasePath,
     timezone,
     routing,
+    delivery: deliverySettings(env),
   };
 }
 

@@ -22,7 +22,7 @@ export const RATE_LIMIT_CODES: ReadonlySet<number> = new Set([99991400, 230020])
 export type Decision =
   | { action: 'dead'; reason: string }
   | { action: 'refresh-token'; reason: string }
-  | { action: 'retry'; reason: string; retryAfterMs?: number };
+  | { action: 'retry'; reason: string; retryAfterMs?: number; rateLimited?: boolean };
 
 export function describeFailure(failure: Failure): string {
   const parts = [
@@ -39,7 +39,7 @@ export function decide(failure: Failure): Decision {
   if (code !== undefined && PERMANENT_CODES[code]) return { action: 'dead', reason: `${reason} (${PERMANENT_CODES[code]})` };
   if (code !== undefined && TOKEN_CODES.has(code)) return { action: 'refresh-token', reason };
   if ((code !== undefined && RATE_LIMIT_CODES.has(code)) || httpStatus === 429) {
-    return { action: 'retry', reason, retryAfterMs: failure.retryAfterMs };
+    return { action: 'retry', reason, retryAfterMs: failure.retryAfterMs, rateLimited: true };
   }
   // Other 4xx answers are requests Feishu will never accept as they are.
   if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500 && httpStatus !== 408) return { action: 'dead', reason };

@@ -1,10 +1,15 @@
-// Sends the outbox: picks due deliveries, renders their cards, sends them with their uuid, and
-// records the result. Runs in the background; the webhook only wakes it.
-import type { CardMessage, MessageSender } from '../feishu/client.js';
+// Sends the outbox. Picks due deliveries, keeps Feishu's rate limits (per app, per chat, per user)
+// without letting one throttled recipient hold up the others, folds a team chat's backlog into a
+// digest, and records every attempt before it leaves so that a crash can never turn a resend into
+// a second message (the resend carries the same uuid; Feishu absorbs it).
+import { createHash } from 'node:crypto';
+import type { MessageSender } from '../feishu/client.js';
 import type { Logger } from '../log.js';
 import type { Delivery, Store } from '../store/store.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import type { CardContents } from './card-content.js';
 import { decide } from './errors.js';
+import { FEISHU_RATE_LIMITS, SendRateLimiter, type RateLimits } from './rate-limit.js';
 
 export interface WorkerOptions {
   /** Sends in flight at once. */
@@ -12,8 +17,11 @@ export interface WorkerOptions {
   /** Longest sleep between looks at the outbox. */
   pollMs: number;
   backoff: BackoffOptions;
-  /** After this long since the event arrived, a failing delivery is given up. */
+  /** After this long since the event arrived (or a re-queue), a failing delivery is given up. */
   horizonMs: number;
+  limits: RateLimits;
+  /** A team chat with more than this many cards waiting gets them as one digest. */
+  digestThreshold: number;
   now: () => number;
 }
 
@@ -22,70 +30,131 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   pollMs: 1000,
   backoff: { baseMs: 1000, maxMs: 5 * 60_000 },
   horizonMs: 24 * 60 * 60_000,
+  limits: FEISHU_RATE_LIMITS,
+  digestThreshold: 5,
   now: Date.now,
 };
+
+const BATCH = 256;
+const DIGEST_CANDIDATES = 90;
 
 export interface WorkerDeps {
   store: Store;
   sender: MessageSender;
-  /** The card content for a delivery; throws when it cannot be built. */
-  render: (delivery: Delivery) => string;
+  cards: CardContents;
   log: Logger;
   options?: Partial<WorkerOptions>;
 }
 
+export function digestUuid(chatId: string, members: readonly Delivery[]): string {
+  return createHash('sha256')
+    .update(`digest\n${chatId}\n${members.map((m) => m.uuid).join(',')}`)
+    .digest('hex')
+    .slice(0, 40);
+}
+
+const recipientKey = (d: Pick<Delivery, 'receiveIdType' | 'receiveId'>) => `${d.receiveIdType}:${d.receiveId}`;
+
 export function createDeliveryWorker(deps: WorkerDeps) {
   const options = { ...DEFAULT_WORKER_OPTIONS, ...deps.options };
   const { store, sender, log } = deps;
+  const limiter = new SendRateLimiter(options.limits);
+  /** Recipients Feishu told to wait (429 / 230020), until when. */
+  const cooldowns = new Map<string, number>();
   const inFlight = new Map<number, Promise<void>>();
+  const stats = { sent: 0, rateLimited: 0, digests: 0 };
   let timer: NodeJS.Timeout | undefined;
   let running = false;
+  let lastPrune = 0;
 
-  function schedule(): void {
+  function schedule(wakeAt: number): void {
     if (!running) return;
     clearTimeout(timer);
-    const next = store.nextDueAt();
-    const wait = next === undefined ? options.pollMs : Math.max(0, Math.min(options.pollMs, next - options.now()));
-    timer = setTimeout(pump, wait);
+    const now = options.now();
+    const next = Math.min(wakeAt, store.nextDueAt() ?? Infinity);
+    timer = setTimeout(pump, Math.max(0, Math.min(options.pollMs, next - now)));
     timer.unref?.();
+  }
+
+  /** Folds each backlogged chat's waiting cards into digests before anything is sent. */
+  function foldBacklogs(now: number): void {
+    for (const { chatId } of store.chatBacklogs(now, options.digestThreshold + 1)) {
+      const members = deps.cards.digestMembers(store.digestCandidates(chatId, now, DIGEST_CANDIDATES));
+      if (members.length <= 1) continue;
+      const digest = store.createDigest(chatId, members.map((m) => m.id), digestUuid(chatId, members), now);
+      if (digest) {
+        stats.digests++;
+        log.info('digest recorded', { deliveryId: digest.id, chatId, members: members.length });
+      }
+    }
   }
 
   function pump(): void {
     if (!running) return;
+    const now = options.now();
+    let wakeAt = Infinity;
     try {
-      const capacity = options.concurrency - inFlight.size;
-      if (capacity > 0) {
-        for (const delivery of store.dueDeliveries(options.now(), capacity, new Set(inFlight.keys()))) {
+      if (now - lastPrune > 10_000) {
+        limiter.prune(now);
+        for (const [key, until] of cooldowns) if (until <= now) cooldowns.delete(key);
+        lastPrune = now;
+      }
+      foldBacklogs(now);
+      let slots = options.concurrency - inFlight.size;
+      if (slots > 0) {
+        for (const delivery of store.dueDeliveries(now, BATCH, new Set(inFlight.keys()))) {
+          const key = recipientKey(delivery);
+          const cooldown = cooldowns.get(key) ?? 0;
+          if (cooldown > now) {
+            wakeAt = Math.min(wakeAt, cooldown);
+            continue; // this recipient waits; the others go on
+          }
+          const verdict = limiter.tryAcquire(key, delivery.receiveIdType === 'chat_id', now);
+          if (!verdict.ok) {
+            wakeAt = Math.min(wakeAt, now + verdict.waitMs);
+            if (verdict.scope === 'app') break;
+            continue;
+          }
           const job = deliver(delivery).finally(() => {
             inFlight.delete(delivery.id);
             pump();
           });
           inFlight.set(delivery.id, job);
+          if (--slots === 0) break;
         }
       }
     } catch (error) {
       log.error('outbox could not be read', { error });
     }
-    schedule();
+    schedule(wakeAt);
   }
 
   async function deliver(delivery: Delivery): Promise<void> {
-    const fields = { deliveryId: delivery.id, eventId: delivery.eventId, audience: delivery.audience, receiveIdType: delivery.receiveIdType };
+    const fields = {
+      deliveryId: delivery.id,
+      eventId: delivery.eventId ?? undefined,
+      audience: delivery.audience,
+      receiveIdType: delivery.receiveIdType,
+      attempt: delivery.attempts + 1,
+    };
     let content: string;
     try {
-      content = deps.render(delivery);
+      content = deps.cards.content(delivery);
     } catch (error) {
       const reason = `card could not be rendered: ${(error as Error).message}`;
       store.markDead(delivery.id, reason, options.now());
       log.error('delivery dead', { ...fields, reason });
       return;
     }
-    const message: CardMessage = { receiveIdType: delivery.receiveIdType, receiveId: delivery.receiveId, content, uuid: delivery.uuid };
-    const result = await sender.sendCard(message);
+    // From here on the message may reach Feishu: recorded first, so a crash cannot fold it into a digest.
+    store.markAttempting(delivery.id, options.now());
+    const result = await sender.sendCard({ receiveIdType: delivery.receiveIdType, receiveId: delivery.receiveId, content, uuid: delivery.uuid });
+    if (!running && !result.ok) return; // shutting down: leave it pending for the next start
     const now = options.now();
     if (result.ok) {
       store.markSent(delivery.id, result.messageId, now);
-      log.info('delivery sent', { ...fields, attempt: delivery.attempts + 1, messageId: result.messageId });
+      stats.sent++;
+      log.info('delivery sent', { ...fields, messageId: result.messageId, latencyMs: now - delivery.createdAt });
       return;
     }
     const decision = decide(result);
@@ -94,7 +163,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       log.error('delivery dead', { ...fields, reason: decision.reason });
       return;
     }
-    if (now - delivery.createdAt >= options.horizonMs) {
+    if (now - delivery.retryFrom >= options.horizonMs) {
       const reason = `gave up after ${Math.round(options.horizonMs / 60_000)} min: ${decision.reason}`;
       store.markDead(delivery.id, reason, now);
       log.error('delivery dead', { ...fields, reason });
@@ -105,12 +174,15 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       sender.invalidateToken();
       // One immediate retry with a fresh token; a second token failure in a row backs off.
       if (!delivery.lastError?.startsWith('token:')) wait = 0;
-    } else if (decision.retryAfterMs !== undefined) {
-      wait = Math.max(wait, decision.retryAfterMs);
+    } else if (decision.rateLimited) {
+      stats.rateLimited++;
+      // Feishu says how long this recipient must wait; every send to it waits, not just this one.
+      wait = Math.max(decision.retryAfterMs ?? 1000, 1000 * 2 ** Math.min(delivery.attempts, 6) * Math.random());
+      cooldowns.set(recipientKey(delivery), now + wait);
     }
     const reason = decision.action === 'refresh-token' ? `token: ${decision.reason}` : decision.reason;
     store.markRetry(delivery.id, reason, now + wait, now);
-    log.warn('delivery will be retried', { ...fields, attempt: delivery.attempts + 1, reason, retryInMs: wait });
+    log.warn('delivery will be retried', { ...fields, reason, retryInMs: wait });
   }
 
   return {
@@ -135,6 +207,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       clearTimeout(expired);
     },
     inFlight: () => inFlight.size,
+    stats,
   };
 }
 

@@ -1,9 +1,11 @@
 // The store on an embedded SQLite file (better-sqlite3, WAL). Every write is one synchronous
-// transaction, committed with synchronous=FULL before the caller answers Feishu.
+// transaction, committed with synchronous=FULL before the caller goes on (and answers Feishu).
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Delivery, DeliveryStatus, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
+
+const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -22,40 +24,45 @@ CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
 
 CREATE TABLE IF NOT EXISTS deliveries (
   id              INTEGER PRIMARY KEY,
-  event_id        TEXT NOT NULL REFERENCES events (event_id) ON DELETE CASCADE,
-  audience        TEXT NOT NULL,
+  event_id        TEXT REFERENCES events (event_id) ON DELETE CASCADE,
+  audience        TEXT NOT NULL CHECK (audience IN ('employee', 'team', 'digest')),
   receive_id_type TEXT NOT NULL,
   receive_id      TEXT NOT NULL,
   uuid            TEXT NOT NULL,
-  status          TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'dead')),
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'dead', 'digested')),
+  digest_id       INTEGER REFERENCES deliveries (id) ON DELETE SET NULL,
   attempts        INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   last_error      TEXT,
   message_id      TEXT,
   created_at      INTEGER NOT NULL,
   updated_at      INTEGER NOT NULL,
+  retry_from      INTEGER NOT NULL,
   UNIQUE (event_id, receive_id_type, receive_id)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status);
+CREATE INDEX IF NOT EXISTS deliveries_digest ON deliveries (digest_id) WHERE digest_id IS NOT NULL;
 `;
 
 interface DeliveryRow {
   id: number;
-  event_id: string;
-  kind: string;
-  payload: string;
+  event_id: string | null;
+  kind: string | null;
+  payload: string | null;
   audience: string;
   receive_id_type: string;
   receive_id: string;
   uuid: string;
   status: string;
+  digest_id: number | null;
   attempts: number;
   next_attempt_at: number;
   last_error: string | null;
   message_id: string | null;
   created_at: number;
   updated_at: number;
+  retry_from: number;
 }
 
 function toDelivery(row: DeliveryRow): Delivery {
@@ -69,16 +76,21 @@ function toDelivery(row: DeliveryRow): Delivery {
     receiveId: row.receive_id,
     uuid: row.uuid,
     status: row.status as DeliveryStatus,
+    digestId: row.digest_id,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     lastError: row.last_error,
     messageId: row.message_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    retryFrom: row.retry_from,
   };
 }
 
-const DELIVERY_COLUMNS = `d.*, e.kind AS kind, e.payload AS payload`;
+const SELECT_DELIVERIES = `SELECT d.*, e.kind AS kind, e.payload AS payload FROM deliveries d LEFT JOIN events e USING (event_id)`;
+// A team delivery that may be folded into a digest: due, pending, and never attempted (an
+// attempted one may have reached the chat already and must be resent as itself, same uuid).
+const freshTeam = (t = '') => `${t}status = 'pending' AND ${t}audience = 'team' AND ${t}attempts = 0 AND ${t}next_attempt_at <= ?`;
 
 export function openSqliteStore(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -87,7 +99,13 @@ export function openSqliteStore(path: string): Store {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`database ${path} has schema version ${version}; this bot knows up to ${SCHEMA_VERSION}`);
+  }
   db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
   const eventExists = db.prepare('SELECT 1 FROM events WHERE event_id = ?').pluck();
   const businessKeyExists = db
@@ -98,36 +116,67 @@ export function openSqliteStore(path: string): Store {
      VALUES (@eventId, @eventType, @kind, @instanceCode, @status, @reason, @payload, @receivedAt)`,
   );
   const insertDelivery = db.prepare(
-    `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at)
-     VALUES (@eventId, @audience, @receiveIdType, @receiveId, @uuid, 'pending', @now, @now, @now)
+    `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at, retry_from)
+     VALUES (@eventId, @audience, @receiveIdType, @receiveId, @uuid, @status, @now, @now, @now, @now)
      ON CONFLICT (event_id, receive_id_type, receive_id) DO NOTHING`,
   );
   const selectEvent = db.prepare('SELECT * FROM events WHERE event_id = ?');
   const selectDue = db.prepare(
-    `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e USING (event_id)
-     WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`,
+    `${SELECT_DELIVERIES} WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`,
   );
   const selectNextDue = db.prepare("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'").pluck();
+  const selectById = db.prepare(`${SELECT_DELIVERIES} WHERE d.id = ?`);
+  const updateAttempting = db.prepare('UPDATE deliveries SET attempts = attempts + 1, updated_at = ? WHERE id = ?');
   const updateSent = db.prepare(
-    "UPDATE deliveries SET status = 'sent', message_id = ?, attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE id = ?",
+    "UPDATE deliveries SET status = 'sent', message_id = ?, last_error = NULL, updated_at = ? WHERE id = ? OR (digest_id = ? AND status = 'digested')",
   );
-  const updateRetry = db.prepare(
-    'UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?',
+  const updateRetry = db.prepare('UPDATE deliveries SET last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?');
+  const updateDead = db.prepare("UPDATE deliveries SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?");
+  const selectBacklogs = db.prepare(
+    `SELECT receive_id AS chatId, COUNT(*) AS waiting FROM deliveries WHERE ${freshTeam()}
+     GROUP BY receive_id HAVING COUNT(*) >= ? ORDER BY MIN(id)`,
   );
-  const updateDead = db.prepare(
-    "UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?",
+  const selectCandidates = db.prepare(`${SELECT_DELIVERIES} WHERE d.receive_id = ? AND ${freshTeam('d.')} ORDER BY d.id LIMIT ?`);
+  const insertDigest = db.prepare(
+    `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at, retry_from)
+     VALUES (NULL, 'digest', 'chat_id', ?, ?, 'pending', ?, ?, ?, ?)`,
   );
-  const purge = db.prepare(
+  const joinDigest = db.prepare(
+    `UPDATE deliveries SET status = 'digested', digest_id = ?, updated_at = ? WHERE id = ? AND ${freshTeam()} AND receive_id = ?`,
+  );
+  const selectMembers = db.prepare(`${SELECT_DELIVERIES} WHERE d.digest_id = ? ORDER BY d.id`);
+  const updateRequeue = db.prepare(
+    "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, retry_from = ?, updated_at = ? WHERE id = ? AND status = 'dead'",
+  );
+  const updateRequeueAll = db.prepare(
+    "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, retry_from = ?, updated_at = ? WHERE status = 'dead'",
+  );
+  const purgeEvents = db.prepare(
     `DELETE FROM events WHERE received_at < ? AND NOT EXISTS (
-       SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id AND d.status IN ('pending', 'dead'))`,
+       SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id AND d.status IN ('pending', 'dead', 'digested'))`,
+  );
+  const purgeDigests = db.prepare(
+    `DELETE FROM deliveries WHERE audience = 'digest' AND status = 'sent' AND updated_at < ?
+       AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = deliveries.id)`,
   );
 
   const record = db.transaction((event: NewEvent, deliveries: readonly NewDelivery[]): RecordResult => {
     if (eventExists.get(event.eventId)) return 'duplicate';
     if (event.status === 'accepted' && businessKeyExists.get(event.kind, event.instanceCode)) return 'duplicate';
     insertEvent.run({ kind: null, instanceCode: null, reason: null, payload: null, ...event });
-    for (const delivery of deliveries) insertDelivery.run({ ...delivery, eventId: event.eventId, now: event.receivedAt });
+    for (const delivery of deliveries) {
+      insertDelivery.run({ ...delivery, eventId: event.eventId, status: 'pending', now: event.receivedAt });
+    }
     return 'stored';
+  });
+
+  const digest = db.transaction((chatId: string, memberIds: readonly number[], uuid: string, now: number) => {
+    const id = Number(insertDigest.run(chatId, uuid, now, now, now, now).lastInsertRowid);
+    for (const memberId of memberIds) {
+      // Every member must still be fresh; otherwise the digest is not recorded at all.
+      if (joinDigest.run(id, now, memberId, now, chatId).changes !== 1) throw new DigestRace();
+    }
+    return id;
   });
 
   return {
@@ -156,24 +205,53 @@ export function openSqliteStore(path: string): Store {
     },
 
     nextDueAt: () => (selectNextDue.get() as number | null) ?? undefined,
-    markSent: (id, messageId, now) => void updateSent.run(messageId, now, id),
+    markAttempting: (id, now) => void updateAttempting.run(now, id),
+    markSent: (id, messageId, now) => void updateSent.run(messageId, now, id, id),
     markRetry: (id, error, nextAttemptAt, now) => void updateRetry.run(error, nextAttemptAt, now, id),
     markDead: (id, error, now) => void updateDead.run(error, now, id),
+
+    chatBacklogs: (now, min) => selectBacklogs.all(now, min) as Array<{ chatId: string; waiting: number }>,
+    digestCandidates: (chatId, now, limit) => (selectCandidates.all(chatId, now, limit) as DeliveryRow[]).map(toDelivery),
+
+    createDigest(chatId, memberIds, uuid, now) {
+      try {
+        const id = digest(chatId, memberIds, uuid, now);
+        return toDelivery(selectById.get(id) as DeliveryRow);
+      } catch (error) {
+        if (error instanceof DigestRace) return undefined;
+        throw error;
+      }
+    },
+
+    digestMembers: (digestId) => (selectMembers.all(digestId) as DeliveryRow[]).map(toDelivery),
 
     deliveries(filter = {}) {
       const where: string[] = [];
       const params: unknown[] = [];
       if (filter.status) (where.push('d.status = ?'), params.push(filter.status));
       if (filter.eventId) (where.push('d.event_id = ?'), params.push(filter.eventId));
-      const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e USING (event_id)
-                   ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY d.id`;
+      const sql = `${SELECT_DELIVERIES} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY d.id`;
       return (db.prepare(sql).all(...params) as DeliveryRow[]).map(toDelivery);
     },
 
-    purgeBefore: (cutoff) => purge.run(cutoff).changes,
+    delivery(id) {
+      const row = selectById.get(id) as DeliveryRow | undefined;
+      return row && toDelivery(row);
+    },
+
+    requeue: (id, now) => updateRequeue.run(now, now, now, id).changes === 1,
+    requeueAllDead: (now) => updateRequeueAll.run(now, now, now).changes,
+
+    purgeBefore(cutoff) {
+      const purged = purgeEvents.run(cutoff).changes;
+      purgeDigests.run(cutoff);
+      return purged;
+    },
 
     close() {
       if (db.open) db.close();
     },
   };
 }
+
+class DigestRace extends Error {}

@@ -1,8 +1,11 @@
-// The inbox (events, for dedupe and inspection) and the outbox (one delivery per recipient).
+// The inbox (events, for dedupe and inspection) and the outbox (one delivery per recipient, and
+// digests that carry several team-chat deliveries in one message).
 import type { ApprovalKindName, ReceiveIdType, Recipient } from '../approvals/types.js';
 
 export type EventStatus = 'accepted' | 'rejected' | 'ignored';
-export type DeliveryStatus = 'pending' | 'sent' | 'dead';
+/** `digested`: carried by a digest delivery, which is sent (or dies) for it. */
+export type DeliveryStatus = 'pending' | 'sent' | 'dead' | 'digested';
+export type Audience = Recipient['audience'] | 'digest';
 
 export interface NewEvent {
   eventId: string;
@@ -27,20 +30,26 @@ export interface StoredEvent extends NewEvent {}
 
 export interface Delivery {
   id: number;
-  eventId: string;
-  kind: ApprovalKindName;
-  payload: string;
-  audience: Recipient['audience'];
+  /** null for a digest. */
+  eventId: string | null;
+  kind: ApprovalKindName | null;
+  /** The normalized event; null for a digest. */
+  payload: string | null;
+  audience: Audience;
   receiveIdType: ReceiveIdType;
   receiveId: string;
   uuid: string;
   status: DeliveryStatus;
+  digestId: number | null;
+  /** Attempts started: a delivery with attempts > 0 may have reached Feishu. */
   attempts: number;
   nextAttemptAt: number;
   lastError: string | null;
   messageId: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Retries give up this long after this time (the creation, or the last re-queue). */
+  retryFrom: number;
 }
 
 export type RecordResult = 'stored' | 'duplicate';
@@ -51,11 +60,25 @@ export interface Store {
   /** Pending deliveries due at `now`, oldest first, skipping those already in flight. */
   dueDeliveries(now: number, limit: number, exclude: ReadonlySet<number>): Delivery[];
   nextDueAt(): number | undefined;
+  /** Records that an attempt starts, before the request leaves. */
+  markAttempting(id: number, now: number): void;
+  /** Sent; for a digest, its members too. */
   markSent(id: number, messageId: string, now: number): void;
   markRetry(id: number, error: string, nextAttemptAt: number, now: number): void;
   markDead(id: number, error: string, now: number): void;
+  /** Chats with more than `min - 1` due team deliveries never attempted. */
+  chatBacklogs(now: number, min: number): Array<{ chatId: string; waiting: number }>;
+  /** Due team deliveries to a chat never attempted, oldest first: candidates for a digest. */
+  digestCandidates(chatId: string, now: number, limit: number): Delivery[];
+  /** Records a digest carrying these deliveries (all still pending and never attempted), or nothing. */
+  createDigest(chatId: string, memberIds: readonly number[], uuid: string, now: number): Delivery | undefined;
+  digestMembers(digestId: number): Delivery[];
   deliveries(filter?: { status?: DeliveryStatus; eventId?: string }): Delivery[];
-  /** Forgets events (and their sent deliveries) received before `cutoff` that have nothing pending or dead. */
+  delivery(id: number): Delivery | undefined;
+  /** Puts a dead delivery back in the queue, due now, with a fresh retry horizon. */
+  requeue(id: number, now: number): boolean;
+  requeueAllDead(now: number): number;
+  /** Forgets events (and their sent deliveries) received before `cutoff` that have nothing left to do. */
   purgeBefore(cutoff: number): number;
   close(): void;
 }

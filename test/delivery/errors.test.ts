@@ -17,6 +17,7 @@ describe('what to do about a failed send', () => {
       action: 'retry',
       reason: 'code 99991400: HTTP 429: limit',
       retryAfterMs: 3000,
+      rateLimited: true,
     });
     expect(decide({ ok: false, code: 230020, httpStatus: 400, message: 'chat limit' }).action).toBe('retry');
   });
