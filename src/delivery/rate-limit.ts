@@ -1,18 +1,18 @@
 // Feishu's send limits, kept rather than discovered (FEISHU-NOTES §4): per app per second and per
-// minute, per chat and per user per second. Sliding windows: at most `limit` sends in any window,
-// which also keeps any fixed window the platform might count in. `marginMs` widens each window a
-// little, for the jitter between when a send leaves and when it is counted.
-
-export interface Window {
-  limit: number;
-  windowMs: number;
-}
+// minute, per chat and per user per second.
+//
+// Feishu counts a send when it arrives, which is some time between when it leaves and when its
+// answer comes back; under load that gap varies more than the gap between two sends. So a send
+// holds a slot from when it leaves, and its slot is timed from when its answer came back: the next
+// send that needs the slot leaves a full window after that, and so arrives a full window after the
+// send it replaces arrived, whatever the latency in between.
 
 export interface RateLimits {
   appPerSecond: number;
   appPerMinute: number;
   perChatPerSecond: number;
   perUserPerSecond: number;
+  /** Extra width of every window, for clock granularity. */
   marginMs: number;
 }
 
@@ -21,40 +21,60 @@ export const FEISHU_RATE_LIMITS: RateLimits = {
   appPerMinute: 1000,
   perChatPerSecond: 5,
   perUserPerSecond: 5,
-  marginMs: 25,
+  marginMs: 5,
 };
 
-/** Send times within one window, oldest first. */
-class SlidingWindow {
-  private readonly times: number[] = [];
-  constructor(private readonly window: Window) {}
+/** At most `limit` sends in flight or finished within the last `windowMs`. */
+class SendWindow {
+  inFlight = 0;
+  /** When the answers of finished sends came back, ascending. */
+  private readonly finished: number[] = [];
 
-  /** Milliseconds until one more send fits; 0 when it fits now. */
-  waitAt(now: number): number {
-    const { limit, windowMs } = this.window;
-    while (this.times.length > 0 && this.times[0]! <= now - windowMs) this.times.shift();
-    return this.times.length < limit ? 0 : this.times[this.times.length - limit]! + windowMs - now;
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  private expire(now: number): void {
+    let drop = 0;
+    while (drop < this.finished.length && this.finished[drop]! <= now - this.windowMs) drop++;
+    if (drop > 0) this.finished.splice(0, drop);
   }
 
-  record(now: number): void {
-    this.times.push(now);
+  /** Milliseconds until a slot frees; 0 when one is free; Infinity until a send in flight finishes. */
+  waitAt(now: number): number {
+    this.expire(now);
+    const free = this.limit - this.inFlight;
+    if (free <= 0) return Infinity;
+    if (this.finished.length < free) return 0;
+    return this.finished[this.finished.length - free]! + this.windowMs - now;
+  }
+
+  finish(at: number): void {
+    this.inFlight--;
+    let i = this.finished.length;
+    while (i > 0 && this.finished[i - 1]! > at) i--;
+    this.finished.splice(i, 0, at);
   }
 
   idleAt(now: number): boolean {
-    return this.waitAt(now) === 0 && this.times.length === 0;
+    this.expire(now);
+    return this.inFlight === 0 && this.finished.length === 0;
   }
 }
 
-export type Verdict = { ok: true } | { ok: false; scope: 'app' | 'recipient'; waitMs: number };
+export type Verdict =
+  | { ok: true; /** Call with the time the answer came back (or the send gave up). */ finish: (at: number) => void }
+  | { ok: false; scope: 'app' | 'recipient'; /** Infinity: until a send in flight finishes. */ waitMs: number };
 
 export class SendRateLimiter {
-  private readonly app: SlidingWindow[];
-  private readonly recipients = new Map<string, SlidingWindow>();
+  private readonly app: SendWindow[];
+  private readonly recipients = new Map<string, SendWindow>();
 
   constructor(private readonly limits: RateLimits = FEISHU_RATE_LIMITS) {
     this.app = [
-      new SlidingWindow({ limit: limits.appPerSecond, windowMs: 1000 + limits.marginMs }),
-      new SlidingWindow({ limit: limits.appPerMinute, windowMs: 60_000 + limits.marginMs }),
+      new SendWindow(limits.appPerSecond, 1000 + limits.marginMs),
+      new SendWindow(limits.appPerMinute, 60_000 + limits.marginMs),
     ];
   }
 
@@ -65,14 +85,22 @@ export class SendRateLimiter {
     let window = this.recipients.get(recipient);
     if (!window) {
       const limit = isChat ? this.limits.perChatPerSecond : this.limits.perUserPerSecond;
-      window = new SlidingWindow({ limit, windowMs: 1000 + this.limits.marginMs });
+      window = new SendWindow(limit, 1000 + this.limits.marginMs);
       this.recipients.set(recipient, window);
     }
     const wait = window.waitAt(now);
     if (wait > 0) return { ok: false, scope: 'recipient', waitMs: wait };
-    for (const w of this.app) w.record(now);
-    window.record(now);
-    return { ok: true };
+    const held = [...this.app, window];
+    for (const w of held) w.inFlight++;
+    let finished = false;
+    return {
+      ok: true,
+      finish: (at) => {
+        if (finished) return;
+        finished = true;
+        for (const w of held) w.finish(at);
+      },
+    };
   }
 
   /** Drops the windows of recipients with nothing in them, so the map does not grow forever. */

@@ -111,11 +111,13 @@ export function createDeliveryWorker(deps: WorkerDeps) {
           }
           const verdict = limiter.tryAcquire(key, delivery.receiveIdType === 'chat_id', now);
           if (!verdict.ok) {
-            wakeAt = Math.min(wakeAt, now + verdict.waitMs);
+            // Infinity: a send in flight holds the slot; its finish pumps again.
+            if (Number.isFinite(verdict.waitMs)) wakeAt = Math.min(wakeAt, now + verdict.waitMs);
             if (verdict.scope === 'app') break;
             continue;
           }
           const job = deliver(delivery).finally(() => {
+            verdict.finish(options.now());
             inFlight.delete(delivery.id);
             pump();
           });
@@ -177,7 +179,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     } else if (decision.rateLimited) {
       stats.rateLimited++;
       // Feishu says how long this recipient must wait; every send to it waits, not just this one.
-      wait = Math.max(decision.retryAfterMs ?? 1000, 1000 * 2 ** Math.min(delivery.attempts, 6) * Math.random());
+      wait = Math.max(decision.retryAfterMs ?? 1000, wait);
       cooldowns.set(recipientKey(delivery), now + wait);
     }
     const reason = decision.action === 'refresh-token' ? `token: ${decision.reason}` : decision.reason;

@@ -1,7 +1,7 @@
 // A sandbox Open Platform on 127.0.0.1 that behaves like Feishu for the calls the bot makes:
 // tenant tokens, message sends honouring `uuid` for an hour, the 30 KB card limit, card 2.0 shape
 // checks, and error codes on demand. The demo and the tests point the real SDK at it.
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type HttpBindings, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -28,12 +28,53 @@ export interface Fault {
   headers?: Record<string, string>;
 }
 
+export interface SandboxLimits {
+  appPerSecond: number;
+  appPerMinute: number;
+  perChatPerSecond: number;
+  perUserPerSecond: number;
+}
+
+/** Feishu's documented send limits (FEISHU-NOTES §4). */
+export const FEISHU_SEND_LIMITS: SandboxLimits = { appPerSecond: 50, appPerMinute: 1000, perChatPerSecond: 5, perUserPerSecond: 5 };
+
+export type ChaosMode = 'http500' | 'hang' | 'drop' | 'http429';
+
+export interface Chaos {
+  /** Share of sends that fail, 0..1. */
+  rate: number;
+  modes: readonly ChaosMode[];
+  /** For hang and drop: the share of those where the message was sent before the answer was lost. */
+  sentBeforeLoss?: number;
+  random?: () => number;
+}
+
 export interface SandboxOptions {
   appId: string;
   appSecret: string;
   port?: number;
   /** Token lifetime in seconds (Feishu: 7200). */
   tokenExpireSeconds?: number;
+  /** Enforce send limits like Feishu; false to switch them off. Default: Feishu's. */
+  limits?: SandboxLimits | false;
+}
+
+/** Arrival times in a sliding window. */
+class Arrivals {
+  private times: number[] = [];
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {}
+  /** Seconds until one more would fit, or 0. */
+  resetSeconds(now: number): number {
+    while (this.times.length > 0 && this.times[0]! <= now - this.windowMs) this.times.shift();
+    if (this.times.length < this.limit) return 0;
+    return Math.max(1, Math.ceil((this.times[this.times.length - this.limit]! + this.windowMs - now) / 1000));
+  }
+  add(now: number): void {
+    this.times.push(now);
+  }
 }
 
 const UUID_WINDOW_MS = 60 * 60_000;
@@ -46,13 +87,38 @@ export async function startSandbox(options: SandboxOptions) {
   const tokens = new Set<string>();
   const byUuid = new Map<string, SandboxMessage>();
   const faults: Fault[] = [];
-  const stats = { sendRequests: 0, resendsAbsorbed: 0, tokenRequests: 0 };
+  const stats = { sendRequests: 0, resendsAbsorbed: 0, tokenRequests: 0, limitErrors: 0, chaosFailures: 0 };
   const waiters = new Set<() => void>();
+  const limits = options.limits === undefined ? FEISHU_SEND_LIMITS : options.limits;
+  const appWindows = limits ? [new Arrivals(limits.appPerSecond, 1000), new Arrivals(limits.appPerMinute, 60_000)] : [];
+  const recipientWindows = new Map<string, Arrivals>();
+  let chaos: Chaos | undefined;
+
+  /** Feishu's answer when a send is over a limit, or undefined when it is within them all. */
+  function overLimit(receiveIdType: string, receiveId: string, now: number) {
+    if (!limits) return undefined;
+    const key = `${receiveIdType}:${receiveId}`;
+    let recipient = recipientWindows.get(key);
+    if (!recipient) {
+      recipient = new Arrivals(receiveIdType === 'chat_id' ? limits.perChatPerSecond : limits.perUserPerSecond, 1000);
+      recipientWindows.set(key, recipient);
+    }
+    const appReset = Math.max(...appWindows.map((w) => w.resetSeconds(now)));
+    if (appReset > 0) return { httpStatus: 429, code: 99991400, msg: 'request trigger frequency limit', reset: appReset };
+    const reset = recipient.resetSeconds(now);
+    if (reset > 0) {
+      return receiveIdType === 'chat_id'
+        ? { httpStatus: 400, code: 230020, msg: 'This operation triggers the frequency limit.', reset }
+        : { httpStatus: 429, code: 99991400, msg: 'request trigger frequency limit', reset };
+    }
+    for (const w of [...appWindows, recipient]) w.add(now);
+    return undefined;
+  }
 
   const error = (c: Context, httpStatus: number, code: number, msg: string, headers: Record<string, string> = {}) =>
     c.json({ code, msg }, httpStatus as 400, headers);
 
-  const app = new Hono();
+  const app = new Hono<{ Bindings: HttpBindings }>();
 
   app.post('/open-apis/auth/v3/tenant_access_token/internal', async (c) => {
     stats.tokenRequests++;
@@ -82,8 +148,34 @@ export async function startSandbox(options: SandboxOptions) {
     const uuid = body.uuid as string | undefined;
     const receiveId = body.receive_id;
 
+    const limited = overLimit(receiveIdType, receiveId, Date.now());
+    if (limited) {
+      stats.limitErrors++;
+      return error(c, limited.httpStatus, limited.code, limited.msg, { 'x-ogw-ratelimit-reset': String(limited.reset) });
+    }
+
+    // Random trouble on the way: the request fails, or the answer is lost (maybe after the send).
+    const trouble = chaos && chaos.random!() < chaos.rate ? chaos.modes[Math.floor(chaos.random!() * chaos.modes.length)] : undefined;
+    if (trouble === 'http500') return (stats.chaosFailures++, error(c, 500, 0, 'internal error (chaos)'));
+    if (trouble === 'http429') {
+      stats.chaosFailures++;
+      return error(c, 429, 99991400, 'request trigger frequency limit (chaos)', { 'x-ogw-ratelimit-reset': '1' });
+    }
+
     const previous = uuid !== undefined ? byUuid.get(uuid) : undefined;
-    if (previous && Date.now() - previous.at < UUID_WINDOW_MS) {
+    const resend = previous !== undefined && Date.now() - previous.at < UUID_WINDOW_MS;
+    if (trouble === 'hang' || trouble === 'drop') {
+      stats.chaosFailures++;
+      if (!resend && chaos!.random!() < (chaos!.sentBeforeLoss ?? 0.5)) {
+        const check = validateCard(body);
+        if (!check.error) record(receiveIdType, receiveId, body.content, check.card, uuid);
+      }
+      if (trouble === 'drop') {
+        c.env.incoming.socket.destroy();
+      }
+      return new Promise<Response>(() => {}); // never answered
+    }
+    if (resend) {
       stats.resendsAbsorbed++;
       return c.json({ code: 0, msg: 'success', data: { message_id: previous.messageId } });
     }
@@ -94,25 +186,35 @@ export async function startSandbox(options: SandboxOptions) {
       return error(c, fault.httpStatus ?? 400, fault.code ?? 0, fault.msg ?? 'injected failure', fault.headers);
     }
 
-    if (body.msg_type !== 'interactive') return error(c, 400, 230001, 'this sandbox accepts interactive messages only');
-    if (Buffer.byteLength(body.content, 'utf8') > CARD_MAX_BYTES) return error(c, 400, 230025, 'message content is too long');
+    const check = validateCard(body);
+    if (check.error) return error(c, 400, check.error.code, check.error.msg);
+    const message = record(receiveIdType, receiveId, body.content, check.card, uuid);
+    return c.json({ code: 0, msg: 'success', data: { message_id: message.messageId, chat_id: 'oc_sandbox', msg_type: 'interactive' } });
+  });
+
+  function validateCard(body: Record<string, unknown>): { card: Record<string, unknown>; error?: undefined } | { card?: undefined; error: { code: number; msg: string } } {
+    if (body.msg_type !== 'interactive') return { error: { code: 230001, msg: 'this sandbox accepts interactive messages only' } };
+    if (Buffer.byteLength(body.content as string, 'utf8') > CARD_MAX_BYTES) return { error: { code: 230025, msg: 'message content is too long' } };
     let card: Record<string, unknown>;
     try {
-      card = JSON.parse(body.content);
+      card = JSON.parse(body.content as string);
     } catch {
-      return error(c, 400, 230099, 'card content is not JSON');
+      return { error: { code: 230099, msg: 'card content is not JSON' } };
     }
     const unknown = Object.keys(card).find((key) => !CARD_KEYS.has(key));
     if (card.schema !== '2.0' || unknown !== undefined) {
-      return error(c, 400, 230099, `Failed to create card content: ${unknown ? `unknown property ${unknown}` : 'schema must be 2.0'}`);
+      return { error: { code: 230099, msg: `Failed to create card content: ${unknown ? `unknown property ${unknown}` : 'schema must be 2.0'}` } };
     }
+    return { card };
+  }
 
+  function record(receiveIdType: string, receiveId: string, content: unknown, card: Record<string, unknown>, uuid?: string): SandboxMessage {
     const message: SandboxMessage = {
       messageId: `om_${randomBytes(12).toString('hex')}`,
       receiveIdType,
       receiveId,
-      msgType: body.msg_type,
-      content: body.content,
+      msgType: 'interactive',
+      content: content as string,
       card,
       uuid,
       at: Date.now(),
@@ -120,8 +222,8 @@ export async function startSandbox(options: SandboxOptions) {
     messages.push(message);
     if (uuid !== undefined) byUuid.set(uuid, message);
     for (const wake of waiters) wake();
-    return c.json({ code: 0, msg: 'success', data: { message_id: message.messageId, chat_id: 'oc_sandbox', msg_type: 'interactive' } });
-  });
+    return message;
+  }
 
   app.notFound((c) => c.json({ code: 404, msg: `sandbox has no ${c.req.method} ${c.req.path}` }, 404));
 
@@ -141,6 +243,10 @@ export async function startSandbox(options: SandboxOptions) {
     },
     clearFaults(): void {
       faults.length = 0;
+    },
+    /** Random failures on a share of sends, until called again with undefined. */
+    setChaos(next: Chaos | undefined): void {
+      chaos = next && { random: Math.random, ...next };
     },
     /** Invalidates every issued tenant token, as an expiry or a revocation would. */
     revokeTokens(): void {

@@ -3,35 +3,58 @@ import { SendRateLimiter } from '../../src/delivery/rate-limit.js';
 
 const limits = { appPerSecond: 50, appPerMinute: 1000, perChatPerSecond: 5, perUserPerSecond: 5, marginMs: 0 };
 
+/** Acquires and finishes at once (a send with no latency); true when it was allowed. */
+function send(limiter: SendRateLimiter, key: string, at: number, isChat = false): boolean {
+  const verdict = limiter.tryAcquire(key, isChat, at);
+  if (verdict.ok) verdict.finish(at);
+  return verdict.ok;
+}
+
 describe('send rate limits', () => {
-  it('allows 5 sends per second to one chat, then names the wait', () => {
+  it('allows 5 sends per second to one chat, then names the wait; other chats are not held up', () => {
     const limiter = new SendRateLimiter(limits);
-    for (let i = 0; i < 5; i++) expect(limiter.tryAcquire('chat_id:oc_a', true, 1000 + i * 10)).toEqual({ ok: true });
+    for (let i = 0; i < 5; i++) expect(send(limiter, 'chat_id:oc_a', 1000 + i * 10, true)).toBe(true);
     expect(limiter.tryAcquire('chat_id:oc_a', true, 1100)).toEqual({ ok: false, scope: 'recipient', waitMs: 900 });
-    expect(limiter.tryAcquire('chat_id:oc_b', true, 1100)).toEqual({ ok: true }); // another chat is not held up
-    expect(limiter.tryAcquire('chat_id:oc_a', true, 2000)).toEqual({ ok: true });
+    expect(send(limiter, 'chat_id:oc_b', 1100, true)).toBe(true);
+    expect(send(limiter, 'chat_id:oc_a', 2000, true)).toBe(true);
   });
 
   it('never allows more than the app limit in any second', () => {
     const limiter = new SendRateLimiter(limits);
     let sent = 0;
-    for (let user = 0; user < 60; user++) if (limiter.tryAcquire(`open_id:ou_${user}`, false, 5000).ok) sent++;
+    for (let user = 0; user < 60; user++) if (send(limiter, `open_id:ou_${user}`, 5000)) sent++;
     expect(sent).toBe(50);
     expect(limiter.tryAcquire('open_id:ou_new', false, 5999)).toMatchObject({ ok: false, scope: 'app', waitMs: 1 });
-    expect(limiter.tryAcquire('open_id:ou_new', false, 6000).ok).toBe(true);
+    expect(send(limiter, 'open_id:ou_new', 6000)).toBe(true);
   });
 
   it('keeps the per-minute app limit across seconds', () => {
     const limiter = new SendRateLimiter(limits);
     let sent = 0;
-    for (let t = 0; t < 60_000; t += 20) if (limiter.tryAcquire(`open_id:ou_${t}`, false, t).ok) sent++;
+    for (let t = 0; t < 60_000; t += 20) if (send(limiter, `open_id:ou_${t}`, t)) sent++;
     expect(sent).toBe(1000);
     expect(limiter.tryAcquire('open_id:x', false, 59_999)).toMatchObject({ ok: false, scope: 'app' });
   });
 
+  it('times a slot from when the answer came back, so latency cannot squeeze two windows together', () => {
+    const limiter = new SendRateLimiter(limits);
+    const slow = limiter.tryAcquire('open_id:ou_1', false, 0);
+    for (let i = 0; i < 4; i++) send(limiter, 'open_id:ou_1', 0);
+    expect(limiter.tryAcquire('open_id:ou_1', false, 500)).toMatchObject({ ok: false, waitMs: 500 });
+    if (slow.ok) slow.finish(1400); // its answer took 1.4 s: Feishu may have counted it as late as that
+    for (let i = 0; i < 4; i++) expect(send(limiter, 'open_id:ou_1', 1500)).toBe(true);
+    expect(limiter.tryAcquire('open_id:ou_1', false, 1500)).toMatchObject({ ok: false, waitMs: 900 });
+  });
+
+  it('waits for a send in flight when every slot is in flight', () => {
+    const limiter = new SendRateLimiter(limits);
+    for (let i = 0; i < 5; i++) limiter.tryAcquire('open_id:ou_1', false, 0);
+    expect(limiter.tryAcquire('open_id:ou_1', false, 5000)).toMatchObject({ ok: false, waitMs: Infinity });
+  });
+
   it('widens every window by the margin', () => {
     const limiter = new SendRateLimiter({ ...limits, marginMs: 25 });
-    for (let i = 0; i < 5; i++) limiter.tryAcquire('open_id:ou_1', false, 0);
+    for (let i = 0; i < 5; i++) send(limiter, 'open_id:ou_1', 0);
     expect(limiter.tryAcquire('open_id:ou_1', false, 1000)).toMatchObject({ ok: false, waitMs: 25 });
   });
 });

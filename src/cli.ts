@@ -1,0 +1,97 @@
+// `npm run cli -- …`: look into the outbox and re-queue what could not be sent.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, databasePathFrom, loadDotEnv } from './config.js';
+import { openSqliteStore } from './store/sqlite.js';
+import type { Delivery, DeliveryStatus } from './store/store.js';
+
+const USAGE = `usage:
+  npm run cli -- deliveries [--status pending|sent|dead|digested] [--limit N]
+  npm run cli -- requeue <delivery id> [<delivery id> …]
+  npm run cli -- requeue --all-dead
+
+Reads DATABASE_URL from the environment or ./.env (default file:./data/bot.sqlite).`;
+
+const STATUSES: readonly DeliveryStatus[] = ['pending', 'sent', 'dead', 'digested'];
+
+export function age(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86_400)}d${String(Math.floor((s % 86_400) / 3600)).padStart(2, '0')}h`;
+}
+
+export function deliveryTable(rows: readonly Delivery[], now: number): string {
+  const header = ['id', 'status', 'recipient', 'kind', 'attempts', 'age', 'last error'];
+  const lines = rows.map((d) => [
+    String(d.id),
+    d.status,
+    `${d.receiveIdType}:${d.receiveId}`,
+    d.audience === 'digest' ? 'digest' : `${d.kind ?? '?'}/${d.audience}`,
+    String(d.attempts),
+    age(now - d.createdAt),
+    (d.lastError ?? '').replace(/\s+/g, ' ').slice(0, 120),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  return [header, ...lines].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { status: { type: 'string' }, limit: { type: 'string' }, 'all-dead': { type: 'boolean' } },
+  });
+  loadDotEnv();
+  const path = databasePathFrom(process.env);
+  if (!existsSync(path)) throw new UsageError(`no database at ${path} (DATABASE_URL)`);
+  const store = openSqliteStore(path);
+  try {
+    if (command === 'deliveries') {
+      const status = values.status as DeliveryStatus | undefined;
+      if (status !== undefined && !STATUSES.includes(status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
+      const limit = values.limit === undefined ? Infinity : Number(values.limit);
+      if (!(limit > 0)) throw new UsageError('--limit must be a positive number');
+      const rows = store.deliveries({ status });
+      console.log(deliveryTable(rows.slice(-limit), Date.now()));
+      console.log(`${rows.length} deliver${rows.length === 1 ? 'y' : 'ies'}${status ? ` ${status}` : ''}`);
+      return 0;
+    }
+    if (command === 'requeue') {
+      const now = Date.now();
+      if (values['all-dead']) {
+        console.log(`re-queued ${store.requeueAllDead(now)} dead deliveries`);
+        return 0;
+      }
+      if (positionals.length === 0) throw new UsageError('requeue needs delivery ids or --all-dead');
+      let failed = 0;
+      for (const text of positionals) {
+        const id = Number(text);
+        if (!Number.isInteger(id) || !store.requeue(id, now)) {
+          const found = Number.isInteger(id) ? store.delivery(id) : undefined;
+          console.error(`delivery ${text}: ${found ? `is ${found.status}, not dead` : 'not found'}`);
+          failed++;
+        } else console.log(`delivery ${id}: re-queued`);
+      }
+      return failed === 0 ? 0 : 1;
+    }
+    throw new UsageError(command ? `unknown command ${command}` : 'a command is needed');
+  } finally {
+    store.close();
+  }
+}
+
+class UsageError extends Error {}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+    else if (error instanceof ConfigError || error instanceof TypeError) console.error(error.message);
+    else console.error(`cli failed: ${(error as Error).message}`);
+    process.exitCode = 2;
+  }
+}
