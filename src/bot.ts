@@ -84,10 +84,17 @@ export async function startBot({ config, log, hostname, worker: workerOptions }:
     stop(graceMs = 10_000): Promise<void> {
       stopping ??= (async () => {
         clearInterval(purgeTimer);
+        const http = server as ServerType & { closeIdleConnections(): void; closeAllConnections(): void };
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        // Keep-alive connections go idle after their request; close them as they do, not after the keep-alive timeout.
+        const closeIdle = setInterval(() => http.closeIdleConnections(), 50);
+        http.closeIdleConnections();
+        const deadline = Date.now() + graceMs;
         await worker.stop(graceMs);
+        const cutOff = setTimeout(() => http.closeAllConnections(), Math.max(0, deadline - Date.now()));
         await closed;
+        clearInterval(closeIdle);
+        clearTimeout(cutOff);
         store.close();
       })();
       return stopping;

@@ -1,40 +1,16 @@
 // `npm start` as an operator runs it: settings from the environment and ./.env, one-line errors,
 // a liveness probe, clean exit on SIGTERM, and no secret in the output.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
 import { pushEvent } from '../../src/sandbox/feishu-push.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
+import { spawnBot } from '../support/bot-process.js';
 import { APP } from '../support/harness.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
-const MAIN = join(ROOT, 'src/main.ts');
-
-function run(env: Record<string, string>, cwd: string) {
-  const { FEISHU_APP_ID, FEISHU_APP_SECRET, FEISHU_ENCRYPT_KEY, FEISHU_VERIFICATION_TOKEN, ...inherited } = process.env;
-  const child = spawn(TSX, [MAIN], { cwd, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (d) => (output.stdout += d));
-  child.stderr!.on('data', (d) => (output.stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, output, exited };
-}
-
-async function listeningPort(output: { stdout: string }, exited: Promise<unknown>): Promise<number> {
-  let done = false;
-  void exited.then(() => (done = true));
-  for (let i = 0; i < 300 && !done; i++) {
-    const line = output.stdout.split('\n').find((l) => l.includes('"bot listening"'));
-    if (line) return JSON.parse(line).port;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the bot did not start');
-}
 
 describe('the bot process', () => {
   let sandbox: Sandbox;
@@ -49,14 +25,14 @@ describe('the bot process', () => {
 
   it('stops with one line naming a malformed setting, and exit code 1', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'bot-cwd-'));
-    const { output, exited } = run({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, PORT: 'http' }, cwd);
+    const { output, exited } = spawnBot({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, PORT: 'http' }, cwd);
     expect(await exited).toBe(1);
     expect(output.stderr).toBe('Invalid setting PORT: expected an integer from 0 to 65535, got "http"\n');
   });
 
   it('stops with one line naming a missing setting', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'bot-cwd-'));
-    const { output, exited } = run({}, cwd);
+    const { output, exited } = spawnBot({}, cwd);
     expect(await exited).toBe(1);
     expect(output.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Invalid setting FEISHU_APP_ID: required/)]);
   });
@@ -76,9 +52,9 @@ describe('the bot process', () => {
         `NOTIFY_CHAT_IDS=${APP.teamChat}`,
       ].join('\n'),
     );
-    const started = run({ PORT: '0' }, cwd);
+    const started = spawnBot({ PORT: '0' }, cwd);
     child = started.child;
-    const port = await listeningPort(started.output, started.exited);
+    const port = await started.ready;
     const base = `http://127.0.0.1:${port}`;
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true });
 

@@ -1,0 +1,68 @@
+// The bot as a child process (`tsx src/main.ts`), as an operator runs it.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface BotProcess {
+  child: ReturnType<typeof spawn>;
+  output: { stdout: string; stderr: string };
+  exited: Promise<number | null>;
+  /** Resolves with the port once the bot logs that it listens. */
+  ready: Promise<number>;
+}
+
+/**
+ * Runs `src/<script>` as `npm start` does (`node --import tsx`: one process, so a signal reaches
+ * the bot itself), with these variables and no Feishu secrets inherited from the caller.
+ */
+export function spawnScript(script: string, args: string[], env: Record<string, string>, cwd = ROOT) {
+  const { FEISHU_APP_ID, FEISHU_APP_SECRET, FEISHU_ENCRYPT_KEY, FEISHU_VERIFICATION_TOKEN, DATABASE_URL, ...inherited } = process.env;
+  return spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src', script), ...args], {
+    cwd,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function spawnBot(env: Record<string, string>, cwd = ROOT): BotProcess {
+  const child = spawnScript('main.ts', [], env, cwd);
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d) => (output.stdout += d));
+  child.stderr!.on('data', (d) => (output.stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const ready = new Promise<number>((resolvePort, reject) => {
+    const check = () => {
+      const line = output.stdout.split('\n').find((l) => l.includes('"bot listening"'));
+      if (line) return resolvePort(JSON.parse(line).port);
+      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`the bot exited: ${output.stderr}`));
+      setTimeout(check, 25);
+    };
+    check();
+  });
+  ready.catch(() => {}); // a test that expects the bot to stop never awaits it
+  return { child, output, exited, ready };
+}
+
+/** Runs the CLI to completion. */
+export async function runCli(args: string[], env: Record<string, string>) {
+  const child = spawnScript('cli.ts', args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  return { code, stdout, stderr };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
