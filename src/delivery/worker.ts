@@ -76,17 +76,20 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     timer.unref?.();
   }
 
-  /** Folds each backlogged chat's waiting cards into digests before anything is sent. */
-  function foldBacklogs(now: number): void {
-    for (const { chatId } of store.chatBacklogs(now, options.digestThreshold + 1)) {
-      const members = deps.cards.digestMembers(store.digestCandidates(chatId, now, DIGEST_CANDIDATES));
-      if (members.length <= 1) continue;
-      const digest = store.createDigest(chatId, members.map((m) => m.id), digestUuid(chatId, members), now);
-      if (digest) {
-        stats.digests++;
-        log.info('digest recorded', { deliveryId: digest.id, chatId, members: members.length });
-      }
-    }
+  /**
+   * Records a digest of the chat's waiting cards, when a slot to send to the chat has come up and
+   * more than `digestThreshold` cards wait for it: the digest takes everything that piled up behind
+   * the chat's rate limit (as much as fits one card) and goes out in that one slot.
+   */
+  function fold(chatId: string, now: number): { digest: Delivery; memberIds: number[] } | undefined {
+    const members = deps.cards.digestMembers(store.digestCandidates(chatId, now, DIGEST_CANDIDATES));
+    if (members.length <= 1) return undefined;
+    const memberIds = members.map((m) => m.id);
+    const digest = store.createDigest(chatId, memberIds, digestUuid(chatId, members), now);
+    if (!digest) return undefined;
+    stats.digests++;
+    log.info('digest recorded', { deliveryId: digest.id, chatId, members: members.length });
+    return { digest, memberIds };
   }
 
   function pump(): void {
@@ -99,22 +102,33 @@ export function createDeliveryWorker(deps: WorkerDeps) {
         for (const [key, until] of cooldowns) if (until <= now) cooldowns.delete(key);
         lastPrune = now;
       }
-      foldBacklogs(now);
       let slots = options.concurrency - inFlight.size;
       if (slots > 0) {
-        for (const delivery of store.dueDeliveries(now, BATCH, new Set(inFlight.keys()))) {
-          const key = recipientKey(delivery);
+        const backlogged = new Set(store.chatBacklogs(now, options.digestThreshold + 1).map((b) => b.chatId));
+        const folded = new Set<number>();
+        for (const row of store.dueDeliveries(now, BATCH, new Set(inFlight.keys()))) {
+          if (folded.has(row.id)) continue; // just carried into a digest
+          const key = recipientKey(row);
           const cooldown = cooldowns.get(key) ?? 0;
           if (cooldown > now) {
             wakeAt = Math.min(wakeAt, cooldown);
             continue; // this recipient waits; the others go on
           }
-          const verdict = limiter.tryAcquire(key, delivery.receiveIdType === 'chat_id', now);
+          const verdict = limiter.tryAcquire(key, row.receiveIdType === 'chat_id', now);
           if (!verdict.ok) {
             // Infinity: a send in flight holds the slot; its finish pumps again.
             if (Number.isFinite(verdict.waitMs)) wakeAt = Math.min(wakeAt, now + verdict.waitMs);
             if (verdict.scope === 'app') break;
             continue;
+          }
+          let delivery = row;
+          if (row.audience === 'team' && row.attempts === 0 && backlogged.has(row.receiveId)) {
+            backlogged.delete(row.receiveId);
+            const digest = fold(row.receiveId, now);
+            if (digest) {
+              digest.memberIds.forEach((id) => folded.add(id));
+              delivery = digest.digest;
+            }
           }
           const job = deliver(delivery).finally(() => {
             verdict.finish(options.now());
