@@ -51,6 +51,34 @@ describe('settings', () => {
     expect(loadConfig({ ...base, FEISHU_DOMAIN: 'http://127.0.0.1:9000/' }).openPlatformUrl).toBe('http://127.0.0.1:9000');
   });
 
+  it('has Feishu\'s limits as delivery defaults, and reads every delivery setting', () => {
+    expect(loadConfig(base).delivery).toEqual({
+      concurrency: 10,
+      timeoutMs: 10_000,
+      horizonMs: 24 * 3600_000,
+      digestThreshold: 5,
+      limits: { appPerSecond: 50, appPerMinute: 1000, perChatPerSecond: 5, perUserPerSecond: 5, marginMs: 5 },
+    });
+    const delivery = loadConfig({
+      ...base,
+      SEND_CONCURRENCY: '4',
+      SEND_TIMEOUT_MS: '2500',
+      RETRY_HORIZON_HOURS: '2',
+      DIGEST_THRESHOLD: '8',
+      RATE_LIMIT_APP_PER_SECOND: '20',
+      RATE_LIMIT_APP_PER_MINUTE: '600',
+      RATE_LIMIT_CHAT_PER_SECOND: '3',
+      RATE_LIMIT_USER_PER_SECOND: '2',
+    }).delivery;
+    expect(delivery).toEqual({
+      concurrency: 4,
+      timeoutMs: 2500,
+      horizonMs: 2 * 3600_000,
+      digestThreshold: 8,
+      limits: { appPerSecond: 20, appPerMinute: 600, perChatPerSecond: 3, perUserPerSecond: 2, marginMs: 5 },
+    });
+  });
+
   it.each([
     [{ FEISHU_APP_ID: '' }, 'Invalid setting FEISHU_APP_ID: required'],
     [{ FEISHU_APP_ID: 'app123' }, 'Invalid setting FEISHU_APP_ID: expected an App ID like cli_'],
@@ -62,6 +90,11 @@ describe('settings', () => {
     [{ NOTIFY_CHAT_IDS: 'oc_a,team-chat' }, 'Invalid setting NOTIFY_CHAT_IDS: expected comma-separated chat ids like oc_…, got "team-chat"'],
     [{ FEISHU_DOMAIN: 'ftp://x' }, 'Invalid setting FEISHU_DOMAIN: expected an http or https URL'],
     [{ FEISHU_DOMAIN: 'feishu.cn' }, 'Invalid setting FEISHU_DOMAIN: expected feishu, lark or a base URL'],
+    [{ SEND_CONCURRENCY: '0' }, 'Invalid setting SEND_CONCURRENCY: expected a whole number from 1 to 1000, got "0"'],
+    [{ RATE_LIMIT_APP_PER_SECOND: '2.5' }, 'Invalid setting RATE_LIMIT_APP_PER_SECOND: expected a whole number'],
+    [{ SEND_TIMEOUT_MS: 'soon' }, 'Invalid setting SEND_TIMEOUT_MS'],
+    [{ RETRY_HORIZON_HOURS: '-1' }, 'Invalid setting RETRY_HORIZON_HOURS'],
+    [{ DIGEST_THRESHOLD: '' + 10_000 }, 'Invalid setting DIGEST_THRESHOLD'],
     [{ CONFIG_FILE: '/nonexistent/routing.json' }, 'Invalid setting CONFIG_FILE: expected a readable JSON file (file not found)'],
   ])('stops on %j with one line naming the setting', (env, message) => {
     let error: unknown;

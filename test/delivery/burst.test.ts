@@ -44,6 +44,16 @@ describe('bursts', () => {
     console.log(`faults: ${h.sandbox.stats.chaosFailures} injected, ${h.sandbox.stats.resendsAbsorbed} resends absorbed by uuid`);
   }, 60_000);
 
+  it('keeps a configured per-user limit (RATE_LIMIT_USER_PER_SECOND=1)', async () => {
+    h = await startHarness({ env: { RATE_LIMIT_USER_PER_SECOND: '1', NOTIFY_CHAT_IDS: '' } });
+    await pushAll(h.push, burst(3, 1), 3); // three approvals of one employee
+    await eventually(allDone(h), 'three DMs', 10_000);
+    const at = h.sandbox.messages.map((m) => m.at).sort((a, b) => a - b);
+    expect(at).toHaveLength(3);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(1000);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(1000);
+  }, 20_000);
+
   it('a throttled or failing chat does not hold up the employees', async () => {
     h = await startHarness();
     h.sandbox.fail({ match: (s) => s.receiveIdType === 'chat_id', httpStatus: 500, code: 0, msg: 'chat backend down' });
