@@ -44,6 +44,7 @@ function main(argv: string[]): number {
     allowPositionals: true,
     options: { status: { type: 'string' }, limit: { type: 'string' }, 'all-dead': { type: 'boolean' } },
   });
+  if (command !== 'deliveries' && command !== 'requeue') throw new UsageError(command ? `unknown command ${command}` : 'a command is needed');
   loadDotEnv();
   const path = databasePathFrom(process.env);
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (DATABASE_URL)`);
@@ -77,7 +78,7 @@ function main(argv: string[]): number {
       }
       return failed === 0 ? 0 : 1;
     }
-    throw new UsageError(command ? `unknown command ${command}` : 'a command is needed');
+    throw new UsageError(`unknown command ${command}`);
   } finally {
     store.close();
   }

@@ -82,12 +82,7 @@ export class SendRateLimiter {
   tryAcquire(recipient: string, isChat: boolean, now: number): Verdict {
     const appWait = Math.max(...this.app.map((w) => w.waitAt(now)));
     if (appWait > 0) return { ok: false, scope: 'app', waitMs: appWait };
-    let window = this.recipients.get(recipient);
-    if (!window) {
-      const limit = isChat ? this.limits.perChatPerSecond : this.limits.perUserPerSecond;
-      window = new SendWindow(limit, 1000 + this.limits.marginMs);
-      this.recipients.set(recipient, window);
-    }
+    const window = this.windowOf(recipient, isChat);
     const wait = window.waitAt(now);
     if (wait > 0) return { ok: false, scope: 'recipient', waitMs: wait };
     const held = [...this.app, window];
@@ -101,6 +96,28 @@ export class SendRateLimiter {
         for (const w of held) w.finish(at);
       },
     };
+  }
+
+  /**
+   * Counts a send this process did not make (one made before a restart): it holds its slots
+   * as if its answer came back at `finishedAt`.
+   */
+  recordPast(recipient: string, isChat: boolean, finishedAt: number): void {
+    const verdictWindows = [...this.app, this.windowOf(recipient, isChat)];
+    for (const w of verdictWindows) {
+      w.inFlight++;
+      w.finish(finishedAt);
+    }
+  }
+
+  private windowOf(recipient: string, isChat: boolean): SendWindow {
+    let window = this.recipients.get(recipient);
+    if (!window) {
+      const limit = isChat ? this.limits.perChatPerSecond : this.limits.perUserPerSecond;
+      window = new SendWindow(limit, 1000 + this.limits.marginMs);
+      this.recipients.set(recipient, window);
+    }
+    return window;
   }
 
   /** Drops the windows of recipients with nothing in them, so the map does not grow forever. */

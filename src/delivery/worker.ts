@@ -130,7 +130,10 @@ export function createDeliveryWorker(deps: WorkerDeps) {
               delivery = digest.digest;
             }
           }
-          const job = deliver(delivery).finally(() => {
+          const job = deliver(delivery)
+            // The store failed mid-delivery: the row stays as it was and is tried again.
+            .catch((error) => log.error('delivery failed unexpectedly', { deliveryId: delivery.id, error }))
+            .finally(() => {
             verdict.finish(options.now());
             inFlight.delete(delivery.id);
             pump();
@@ -201,10 +204,24 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     log.warn('delivery will be retried', { ...fields, reason, retryInMs: wait });
   }
 
+  /**
+   * Sends made before a restart still count at Feishu: their slots are taken again, as if each
+   * answer came back a second after the send left (or now, if that is sooner), so that a quick
+   * restart cannot burst past the limits.
+   */
+  function rememberRecentSends(now: number): void {
+    const minuteAgo = now - 60_000 - options.limits.marginMs - 1000;
+    for (const attempt of store.recentAttempts(minuteAgo)) {
+      const key = recipientKey(attempt);
+      limiter.recordPast(key, attempt.receiveIdType === 'chat_id', Math.min(now, attempt.at + 1000));
+    }
+  }
+
   return {
     start(): void {
       if (running) return;
       running = true;
+      rememberRecentSends(options.now());
       pump();
     },
     /** Look at the outbox now (after new deliveries were stored). */

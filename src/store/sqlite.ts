@@ -38,11 +38,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
   created_at      INTEGER NOT NULL,
   updated_at      INTEGER NOT NULL,
   retry_from      INTEGER NOT NULL,
+  last_attempt_at INTEGER,
   UNIQUE (event_id, receive_id_type, receive_id)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status);
 CREATE INDEX IF NOT EXISTS deliveries_digest ON deliveries (digest_id) WHERE digest_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS deliveries_last_attempt ON deliveries (last_attempt_at) WHERE last_attempt_at IS NOT NULL;
 `;
 
 interface DeliveryRow {
@@ -126,7 +128,10 @@ export function openSqliteStore(path: string): Store {
   );
   const selectNextDue = db.prepare("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'").pluck();
   const selectById = db.prepare(`${SELECT_DELIVERIES} WHERE d.id = ?`);
-  const updateAttempting = db.prepare('UPDATE deliveries SET attempts = attempts + 1, updated_at = ? WHERE id = ?');
+  const updateAttempting = db.prepare('UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, updated_at = ? WHERE id = ?');
+  const selectRecentAttempts = db.prepare(
+    'SELECT receive_id_type AS receiveIdType, receive_id AS receiveId, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > ? ORDER BY last_attempt_at',
+  );
   const updateSent = db.prepare(
     "UPDATE deliveries SET status = 'sent', message_id = ?, last_error = NULL, updated_at = ? WHERE id = ? OR (digest_id = ? AND status = 'digested')",
   );
@@ -205,7 +210,8 @@ export function openSqliteStore(path: string): Store {
     },
 
     nextDueAt: () => (selectNextDue.get() as number | null) ?? undefined,
-    markAttempting: (id, now) => void updateAttempting.run(now, id),
+    markAttempting: (id, now) => void updateAttempting.run(now, now, id),
+    recentAttempts: (since) => selectRecentAttempts.all(since) as Array<{ receiveIdType: Delivery['receiveIdType']; receiveId: string; at: number }>,
     markSent: (id, messageId, now) => void updateSent.run(messageId, now, id, id),
     markRetry: (id, error, nextAttemptAt, now) => void updateRetry.run(error, nextAttemptAt, now, id),
     markDead: (id, error, now) => void updateDead.run(error, now, id),

@@ -62,6 +62,8 @@ export interface Store {
   nextDueAt(): number | undefined;
   /** Records that an attempt starts, before the request leaves. */
   markAttempting(id: number, now: number): void;
+  /** Attempts started after `since` (also by an earlier process), oldest first. */
+  recentAttempts(since: number): Array<{ receiveIdType: ReceiveIdType; receiveId: string; at: number }>;
   /** Sent; for a digest, its members too. */
   markSent(id: number, messageId: string, now: number): void;
   markRetry(id: number, error: string, nextAttemptAt: number, now: number): void;

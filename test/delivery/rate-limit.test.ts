@@ -52,6 +52,17 @@ describe('send rate limits', () => {
     expect(limiter.tryAcquire('open_id:ou_1', false, 5000)).toMatchObject({ ok: false, waitMs: Infinity });
   });
 
+  it('counts sends made before a restart', () => {
+    const limiter = new SendRateLimiter(limits);
+    for (let i = 0; i < 5; i++) limiter.recordPast('chat_id:oc_a', true, 900);
+    for (let i = 0; i < 5; i++) limiter.recordPast('open_id:ou_x', false, 950);
+    for (let i = 0; i < 40; i++) limiter.recordPast(`open_id:ou_${i}`, false, 950);
+    expect(limiter.tryAcquire('chat_id:oc_a', true, 1000)).toMatchObject({ ok: false, scope: 'app', waitMs: 900 });
+    expect(limiter.tryAcquire('chat_id:oc_a', true, 1899)).toMatchObject({ ok: false, scope: 'app', waitMs: 1 });
+    expect(send(limiter, 'chat_id:oc_a', 1900)).toBe(true);
+    expect(limiter.tryAcquire('open_id:ou_x', false, 1900)).toMatchObject({ ok: false, scope: 'recipient', waitMs: 50 });
+  });
+
   it('widens every window by the margin', () => {
     const limiter = new SendRateLimiter({ ...limits, marginMs: 25 });
     for (let i = 0; i < 5; i++) send(limiter, 'open_id:ou_1', 0);
