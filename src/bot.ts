@@ -8,8 +8,11 @@ import { createDeliveryWorker, type WorkerOptions } from './delivery/worker.js';
 import { createFeishuClient } from './feishu/client.js';
 import { createIngest } from './ingest/ingest.js';
 import type { Logger } from './log.js';
-import { webhookApp } from './receivers/webhook.js';
+import { httpApp, type Check } from './receivers/http-app.js';
+import { startLongConnection, type LongConnection } from './receivers/long-connection.js';
+import { webhookRoutes } from './receivers/webhook.js';
 import { openSqliteStore } from './store/sqlite.js';
+import type { Store } from './store/store.js';
 
 /** Events are remembered for dedupe at least this long (Feishu retries for ~7 h). */
 export const RETENTION_MS = 7 * 24 * 60 * 60_000;
@@ -21,11 +24,13 @@ export interface BotOptions {
   /** Host to listen on; all interfaces by default. */
   hostname?: string;
   worker?: Partial<WorkerOptions>;
+  /** An already open store instead of DATABASE_URL's (tests inject storage faults this way). */
+  store?: Store;
 }
 
-export async function startBot({ config, log, hostname, worker: workerOptions }: BotOptions) {
+export async function startBot({ config, log, hostname, worker: workerOptions, store: givenStore }: BotOptions) {
   const templates = loadTemplates();
-  const store = openSqliteStore(config.databasePath);
+  const store = givenStore ?? openSqliteStore(config.databasePath);
   const { delivery } = config;
   const sender = createFeishuClient({
     appId: config.appId,
@@ -48,11 +53,30 @@ export async function startBot({ config, log, hostname, worker: workerOptions }:
     },
   });
   const ingest = createIngest({ store, routing: config.routing, log, onAccepted: worker.kick });
-  const app = webhookApp({
-    security: { appId: config.appId, encryptKey: config.encryptKey, verificationToken: config.verificationToken },
-    ingest,
-    log,
-  });
+  const webhook =
+    config.eventMode === 'ws'
+      ? undefined
+      : webhookRoutes({
+          security: { appId: config.appId, encryptKey: config.encryptKey, verificationToken: config.verificationToken },
+          ingest,
+          log,
+        });
+  let longConnection: LongConnection | undefined;
+  const readiness = (): Record<string, Check> => {
+    const checks: Record<string, Check> = {};
+    try {
+      store.nextDueAt();
+      checks.database = { ok: true };
+    } catch (error) {
+      checks.database = { ok: false, reason: (error as Error).message };
+    }
+    if (longConnection) {
+      const state = longConnection.state();
+      checks.longConnection = { ok: state === 'connected', state };
+    }
+    return checks;
+  };
+  const app = httpApp({ webhook, readiness, log });
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname }, () => resolve(s));
@@ -60,6 +84,16 @@ export async function startBot({ config, log, hostname, worker: workerOptions }:
   });
   const port = (server.address() as AddressInfo).port;
   worker.start();
+  if (config.eventMode !== 'webhook') {
+    longConnection = startLongConnection({
+      appId: config.appId,
+      appSecret: config.appSecret,
+      baseUrl: config.openPlatformUrl,
+      pingTimeoutSeconds: config.wsPingTimeoutSeconds,
+      ingest,
+      log,
+    });
+  }
 
   const purge = () => {
     try {
@@ -80,10 +114,12 @@ export async function startBot({ config, log, hostname, worker: workerOptions }:
     store,
     worker,
     ingest,
+    longConnection: () => longConnection,
     /** Stops taking requests, lets sends in flight finish (up to graceMs), closes the database. */
     stop(graceMs = 10_000): Promise<void> {
       stopping ??= (async () => {
         clearInterval(purgeTimer);
+        longConnection?.close();
         const http = server as ServerType & { closeIdleConnections(): void; closeAllConnections(): void };
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // Keep-alive connections go idle after their request; close them as they do, not after the keep-alive timeout.

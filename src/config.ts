@@ -14,7 +14,13 @@ export interface DeliverySettings {
   digestThreshold: number;
 }
 
+export type EventMode = 'webhook' | 'ws' | 'both';
+
 export interface Config {
+  /** Where events come from: the webhook, the long connection, or both. */
+  eventMode: EventMode;
+  /** Seconds without an answer to a ping before the long connection is deemed dead. */
+  wsPingTimeoutSeconds: number;
   appId: string;
   appSecret: string;
   encryptKey?: string;
@@ -105,6 +111,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const appId = nonEmpty(env, 'FEISHU_APP_ID');
   if (appId === undefined) throw new ConfigError('FEISHU_APP_ID', 'required: the bot app\'s App ID (cli_…)');
   if (!/^cli_[A-Za-z0-9]+$/.test(appId)) throw new ConfigError('FEISHU_APP_ID', 'expected an App ID like cli_a1b2c3d4e5f60718', appId);
+  const eventMode = (nonEmpty(env, 'EVENT_MODE') ?? 'webhook').toLowerCase();
+  if (eventMode !== 'webhook' && eventMode !== 'ws' && eventMode !== 'both') {
+    throw new ConfigError('EVENT_MODE', 'expected webhook, ws or both', eventMode);
+  }
+  // WSClient.start() silently never connects with any other app id (FEISHU-NOTES §3).
+  if (eventMode !== 'webhook' && !/^cli_[0-9a-fA-F]{16}$/.test(appId)) {
+    throw new ConfigError('FEISHU_APP_ID', `expected cli_ and 16 hex digits for the long connection (EVENT_MODE=${eventMode})`, appId);
+  }
   const appSecret = nonEmpty(env, 'FEISHU_APP_SECRET');
   if (appSecret === undefined) throw new ConfigError('FEISHU_APP_SECRET', 'required: the bot app\'s App Secret');
 
@@ -141,6 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
 
   return {
+    eventMode,
+    wsPingTimeoutSeconds: positiveInteger(env, 'WS_PING_TIMEOUT_SECONDS', 10, 3600),
     appId,
     appSecret,
     encryptKey: nonEmpty(env, 'FEISHU_ENCRYPT_KEY'),

@@ -1,6 +1,6 @@
 // `npm run demo`: the bot end to end without a Feishu account. Starts the sandbox Open Platform
 // and the bot on a temporary database, pushes both seed examples encrypted and signed, and prints
-// every card that arrived.
+// every card that arrived. `npm run demo -- --ws` receives them over the long connection instead.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { loadConfig, secretsOf } from './config.js';
 import { createLogger } from './log.js';
 import { WEBHOOK_PATH } from './receivers/webhook.js';
 import { pushEvent } from './sandbox/feishu-push.js';
-import { startSandbox, type SandboxMessage } from './sandbox/open-platform.js';
+import { startSandbox, type Sandbox, type SandboxMessage } from './sandbox/open-platform.js';
 import { SANDBOX_APP, sandboxEnv } from './sandbox/sandbox-settings.js';
 import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
 
@@ -26,15 +26,39 @@ function printCard(message: SandboxMessage): void {
   }
 }
 
+async function printCards(sandbox: Sandbox): Promise<number> {
+  const expected = 4; // each seed: the employee and the team chat
+  const cards = await sandbox.waitForMessages(expected, 15_000);
+  console.log(`\n${cards.length} cards arrived at the sandbox Open Platform:`);
+  // Arrival order is a race between parallel sends; show each approval's cards together.
+  const order = (m: SandboxMessage) => `${JSON.stringify(m.card.header)} ${m.receiveIdType === 'chat_id' ? 1 : 0}`;
+  cards.sort((a, b) => order(a).localeCompare(order(b))).forEach(printCard);
+  return 0;
+}
+
 async function main(): Promise<number> {
+  const overWs = process.argv.includes('--ws');
   const dir = mkdtempSync(join(tmpdir(), 'feishu-approval-bot-demo-'));
   const sandbox = await startSandbox({ appId: DEMO.appId, appSecret: DEMO.appSecret });
-  const config = loadConfig({ ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), TIMEZONE: process.env.TIMEZONE ?? 'Asia/Shanghai' });
+  const config = loadConfig({ ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), TIMEZONE: process.env.TIMEZONE ?? 'Asia/Shanghai', EVENT_MODE: overWs ? 'ws' : 'webhook' });
   const log = createLogger({ level: 'warn', secrets: secretsOf(config), write: (line) => process.stderr.write(line + '\n') });
   const bot = await startBot({ config, log, hostname: '127.0.0.1' });
   const webhook = bot.url + WEBHOOK_PATH;
   try {
     console.log(`Sandbox Open Platform: ${sandbox.url}`);
+    const identity = { appId: DEMO.appId, token: DEMO.verificationToken };
+    const seeds = [
+      ['补卡 seed, approval.instance.remedy_group_update_v4', remedySeedEvent(identity)],
+      ['换班 seed, shift_approval', shiftSeedEvent(identity)],
+    ] as const;
+    if (overWs) {
+      console.log(`Bot: long connection (EVENT_MODE=ws), database ${config.databasePath}, zone ${config.timezone}\n`);
+      for (const [name, event] of seeds) {
+        const ack = await sandbox.ws.push(event, 15_000);
+        console.log(`${name} (long connection)\n${''.padEnd(37)}→ acknowledged ${JSON.stringify(ack)}`);
+      }
+      return await printCards(sandbox);
+    }
     console.log(`Bot webhook:           ${webhook}  (database ${config.databasePath}, zone ${config.timezone})\n`);
 
     const challenge = await pushEvent(
@@ -44,23 +68,12 @@ async function main(): Promise<number> {
     );
     console.log(`url_verification (encrypted)         → ${challenge.status} ${await challenge.text()}`);
 
-    const identity = { appId: DEMO.appId, token: DEMO.verificationToken };
-    const seeds = [
-      ['补卡 seed, approval.instance.remedy_group_update_v4', remedySeedEvent(identity)],
-      ['换班 seed, shift_approval', shiftSeedEvent(identity)],
-    ] as const;
     for (const [name, event] of seeds) {
       const response = await pushEvent(webhook, event, { encryptKey: DEMO.encryptKey });
       console.log(`${name} (encrypted, signed)\n${''.padEnd(37)}→ ${response.status} ${await response.text()}`);
     }
 
-    const expected = 4; // each seed: the employee and the team chat
-    const cards = await sandbox.waitForMessages(expected, 15_000);
-    console.log(`\n${cards.length} cards arrived at the sandbox Open Platform:`);
-    // Arrival order is a race between parallel sends; show each approval's cards together.
-    const order = (m: SandboxMessage) => `${JSON.stringify(m.card.header)} ${m.receiveIdType === 'chat_id' ? 1 : 0}`;
-    cards.sort((a, b) => order(a).localeCompare(order(b))).forEach(printCard);
-    return 0;
+    return await printCards(sandbox);
   } catch (error) {
     console.error(`demo failed: ${(error as Error).message}`);
     return 1;

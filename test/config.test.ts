@@ -16,6 +16,8 @@ describe('settings', () => {
   it('has the documented defaults', () => {
     const config = loadConfig(base);
     expect(config).toMatchObject({
+      eventMode: 'webhook',
+      wsPingTimeoutSeconds: 10,
       port: 3000,
       databasePath: './data/bot.sqlite',
       timezone: 'Asia/Shanghai',
@@ -37,8 +39,12 @@ describe('settings', () => {
       DATABASE_URL: 'file:/var/lib/bot/db.sqlite',
       NOTIFY_CHAT_IDS: ' oc_a , oc_b,,',
       TIMEZONE: 'Europe/Berlin',
+      EVENT_MODE: 'Both',
+      WS_PING_TIMEOUT_SECONDS: '30',
     });
     expect(config).toMatchObject({
+      eventMode: 'both',
+      wsPingTimeoutSeconds: 30,
       encryptKey: 'ek',
       verificationToken: 'vt',
       openPlatformUrl: 'https://open.larksuite.com',
@@ -90,6 +96,10 @@ describe('settings', () => {
     [{ NOTIFY_CHAT_IDS: 'oc_a,team-chat' }, 'Invalid setting NOTIFY_CHAT_IDS: expected comma-separated chat ids like oc_…, got "team-chat"'],
     [{ FEISHU_DOMAIN: 'ftp://x' }, 'Invalid setting FEISHU_DOMAIN: expected an http or https URL'],
     [{ FEISHU_DOMAIN: 'feishu.cn' }, 'Invalid setting FEISHU_DOMAIN: expected feishu, lark or a base URL'],
+    [{ EVENT_MODE: 'websocket' }, 'Invalid setting EVENT_MODE: expected webhook, ws or both, got "websocket"'],
+    [{ EVENT_MODE: 'ws', FEISHU_APP_ID: 'cli_demo' }, 'Invalid setting FEISHU_APP_ID: expected cli_ and 16 hex digits for the long connection (EVENT_MODE=ws), got "cli_demo"'],
+    [{ EVENT_MODE: 'both', FEISHU_APP_ID: 'cli_a1b2c3d4e5f6071z' }, 'Invalid setting FEISHU_APP_ID: expected cli_ and 16 hex digits'],
+    [{ WS_PING_TIMEOUT_SECONDS: '0' }, 'Invalid setting WS_PING_TIMEOUT_SECONDS'],
     [{ SEND_CONCURRENCY: '0' }, 'Invalid setting SEND_CONCURRENCY: expected a whole number from 1 to 1000, got "0"'],
     [{ RATE_LIMIT_APP_PER_SECOND: '2.5' }, 'Invalid setting RATE_LIMIT_APP_PER_SECOND: expected a whole number'],
     [{ SEND_TIMEOUT_MS: 'soon' }, 'Invalid setting SEND_TIMEOUT_MS'],

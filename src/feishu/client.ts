@@ -3,6 +3,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import type { ReceiveIdType } from '../approvals/types.js';
 import type { Logger } from '../log.js';
 import { fetchHttpInstance, OpenPlatformHttpError } from './http.js';
+import { sdkLogger } from './sdk-logger.js';
 
 export interface CardMessage {
   receiveIdType: ReceiveIdType;
@@ -61,21 +62,13 @@ function describe(error: unknown): string {
 
 export function createFeishuClient(options: FeishuClientOptions): MessageSender {
   const cache = tokenCache();
-  // The SDK logs whole request objects (with Authorization headers) on errors; keep only a summary.
-  const sdkLogger = {
-    error: (...args: unknown[]) => options.log.debug('sdk error', { detail: args.map(describe).join(' ') }),
-    warn: (...args: unknown[]) => options.log.debug('sdk warning', { detail: args.map(describe).join(' ') }),
-    info: () => {},
-    debug: () => {},
-    trace: () => {},
-  };
   const client = new lark.Client({
     appId: options.appId,
     appSecret: options.appSecret,
     domain: options.baseUrl,
     cache: cache as unknown as lark.Cache,
     httpInstance: fetchHttpInstance(options.timeoutMs ?? 10_000),
-    logger: sdkLogger,
+    logger: sdkLogger(options.log),
     loggerLevel: lark.LoggerLevel.warn,
   });
 

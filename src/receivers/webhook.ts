@@ -1,4 +1,4 @@
-// The HTTP side: Feishu's request URL and a liveness probe, as a Hono app.
+// Feishu's request URL, as Hono routes.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Ingest } from '../ingest/ingest.js';
@@ -14,10 +14,8 @@ export interface WebhookDeps {
   log: Logger;
 }
 
-export function webhookApp({ security, ingest, log }: WebhookDeps): Hono {
+export function webhookRoutes({ security, ingest, log }: WebhookDeps): Hono {
   const app = new Hono();
-
-  app.get('/healthz', (c) => c.json({ ok: true }));
 
   app.post(
     WEBHOOK_PATH,
@@ -53,10 +51,5 @@ export function webhookApp({ security, ingest, log }: WebhookDeps): Hono {
   );
 
   app.all(WEBHOOK_PATH, (c) => c.json({ error: `method ${c.req.method} not allowed; Feishu POSTs here` }, 405, { Allow: 'POST' }));
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
-  app.onError((error, c) => {
-    log.error('request failed', { path: c.req.path, error });
-    return c.json({ error: 'internal error' }, 500);
-  });
   return app;
 }

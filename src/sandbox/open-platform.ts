@@ -4,7 +4,9 @@
 import { serve, type HttpBindings, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { longConnectionSandbox, type LongConnectionOptions } from './long-connection.js';
 
 export interface SandboxMessage {
   messageId: string;
@@ -57,6 +59,8 @@ export interface SandboxOptions {
   tokenExpireSeconds?: number;
   /** Enforce send limits like Feishu; false to switch them off. Default: Feishu's. */
   limits?: SandboxLimits | false;
+  /** The long-connection endpoint's client config. */
+  longConnection?: LongConnectionOptions;
 }
 
 /** Arrival times in a sliding window. */
@@ -119,6 +123,16 @@ export async function startSandbox(options: SandboxOptions) {
     c.json({ code, msg }, httpStatus as 400, headers);
 
   const app = new Hono<{ Bindings: HttpBindings }>();
+  const ws = longConnectionSandbox(options.longConnection);
+  let baseUrl = '';
+
+  app.post('/callback/ws/endpoint', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { AppID?: string; AppSecret?: string };
+    if (body.AppID !== options.appId || body.AppSecret !== options.appSecret) {
+      return c.json({ code: 514, msg: 'auth failed', data: {} });
+    }
+    return c.json(ws.endpoint(baseUrl));
+  });
 
   app.post('/open-apis/auth/v3/tenant_access_token/internal', async (c) => {
     stats.tokenRequests++;
@@ -232,9 +246,13 @@ export async function startSandbox(options: SandboxOptions) {
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+  ws.attach(server as Server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: baseUrl,
+    /** The long connection: push events, read acknowledgements, drop connections. */
+    ws,
     messages,
     stats,
     /** Makes matching sends fail until `times` is used up. */
@@ -271,6 +289,7 @@ export async function startSandbox(options: SandboxOptions) {
       });
     },
     close(): Promise<void> {
+      ws.close();
       return new Promise((resolve) => {
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();

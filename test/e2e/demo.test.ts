@@ -19,3 +19,12 @@ describe('npm run demo', () => {
     expect(stdout).toContain('换班 12-01 ↔ 12-02');
   });
 });
+
+describe('npm run demo -- --ws', () => {
+  it('receives both seed examples over the long connection and prints the four cards', async () => {
+    const { stdout } = await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/demo.ts'), '--ws'], { cwd: ROOT, encoding: 'utf8' });
+    expect(stdout.match(/→ acknowledged \{"code":200\}/g)).toHaveLength(2);
+    expect(stdout.match(/── card to /g)).toHaveLength(4);
+    expect(stdout).toContain('补卡 approved for 17:23');
+  });
+});

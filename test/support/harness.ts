@@ -9,7 +9,9 @@ import type { WorkerOptions } from '../../src/delivery/worker.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
 import { pushEvent, type PushOptions } from '../../src/sandbox/feishu-push.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/open-platform.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/store.js';
 import { SANDBOX_APP, sandboxEnv } from '../../src/sandbox/sandbox-settings.js';
 
 export const APP = SANDBOX_APP;
@@ -31,17 +33,26 @@ export interface Harness {
 export interface HarnessOptions {
   env?: Record<string, string>;
   worker?: Partial<WorkerOptions>;
-  /** Start the bot's worker only after this resolves (to hold deliveries back). */
   log?: Logger;
+  sandbox?: Partial<SandboxOptions>;
+  /** Wraps the bot's real SQLite store (to inject storage faults). */
+  wrapStore?: (store: Store) => Store;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'approval-bot-test-'));
-  const sandbox = await startSandbox({ appId: APP.appId, appSecret: APP.appSecret });
+  const sandbox = await startSandbox({ appId: APP.appId, appSecret: APP.appSecret, ...options.sandbox });
   const config = loadConfig({ ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), ...options.env });
   const logs: string[] = [];
   const log = options.log ?? createLogger({ level: 'debug', secrets: [APP.appSecret, APP.encryptKey, APP.verificationToken], write: (l) => logs.push(l) });
-  const start = () => startBot({ config, log, hostname: '127.0.0.1', worker: { ...FAST_WORKER, ...options.worker } });
+  const start = () =>
+    startBot({
+      config,
+      log,
+      hostname: '127.0.0.1',
+      worker: { ...FAST_WORKER, ...options.worker },
+      store: options.wrapStore?.(openSqliteStore(config.databasePath)),
+    });
   let bot = await start();
   const harness: Harness = {
     sandbox,

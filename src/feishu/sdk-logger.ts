@@ -1,0 +1,18 @@
+// The SDK logs whole objects (request configs with Authorization headers, socket URLs with
+// tickets); only a text summary of its errors and warnings reaches our log, at debug level.
+import type { Logger } from '../log.js';
+
+function describe(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  return typeof value === 'string' ? value : Object.prototype.toString.call(value);
+}
+
+export function sdkLogger(log: Logger) {
+  return {
+    error: (...args: unknown[]) => log.debug('sdk error', { detail: args.map(describe).join(' ') }),
+    warn: (...args: unknown[]) => log.debug('sdk warning', { detail: args.map(describe).join(' ') }),
+    info: () => {},
+    debug: () => {},
+    trace: () => {},
+  };
+}

@@ -1,0 +1,33 @@
+// The bot's HTTP server: probes, and the webhook when the webhook is an event source.
+import { Hono } from 'hono';
+import type { Logger } from '../log.js';
+
+export interface Check {
+  ok: boolean;
+  [detail: string]: unknown;
+}
+
+export interface HttpAppDeps {
+  /** The webhook routes, when EVENT_MODE includes the webhook. */
+  webhook?: Hono;
+  /** Readiness checks by name. */
+  readiness: () => Record<string, Check>;
+  log: Logger;
+}
+
+export function httpApp({ webhook, readiness, log }: HttpAppDeps): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', (c) => {
+    const checks = readiness();
+    const ready = Object.values(checks).every((check) => check.ok);
+    return c.json({ ready, checks }, ready ? 200 : 503);
+  });
+  if (webhook) app.route('/', webhook);
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    log.error('request failed', { path: c.req.path, error });
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}
