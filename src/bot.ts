@@ -12,6 +12,7 @@ import { httpApp, type Check } from './receivers/http-app.js';
 import { startLongConnection, type LongConnection } from './receivers/long-connection.js';
 import { webhookRoutes } from './receivers/webhook.js';
 import { openSqliteStore } from './store/sqlite.js';
+import { employeeZones } from './zones/employee-zones.js';
 import type { Store } from './store/store.js';
 
 /** Events are remembered for dedupe at least this long (Feishu retries for ~7 h). */
@@ -29,7 +30,7 @@ export interface BotOptions {
 }
 
 export async function startBot({ config, log, hostname, worker: workerOptions, store: givenStore }: BotOptions) {
-  const templates = loadTemplates();
+  const templates = loadTemplates(config.templatesDir);
   const store = givenStore ?? openSqliteStore(config.databasePath);
   const { delivery } = config;
   const sender = createFeishuClient({
@@ -43,7 +44,19 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     store,
     sender,
     log,
-    cards: cardContents(templates, { zone: config.timezone, brand: config.brand }, store),
+    cards: cardContents({
+      templates,
+      builderTemplates: config.builderTemplates,
+      zones: employeeZones({
+        overrides: config.timeZoneOverrides,
+        defaultZone: config.timezone,
+        attendance: config.attendanceZones ? sender : undefined,
+        log,
+      }),
+      teamZone: config.timezone,
+      brand: config.brand,
+      store,
+    }),
     options: {
       concurrency: delivery.concurrency,
       horizonMs: delivery.horizonMs,

@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Brand } from './cards/approval-link.js';
 import { isTimeZone } from './cards/time.js';
 import { FEISHU_RATE_LIMITS, type RateLimits } from './delivery/rate-limit.js';
-import { CHAT_ID, parseRoutingFile, type Routing } from './routing.js';
+import { emptyConfigFile, parseConfigFile, type BuilderTemplate, type TemplateKey } from './config-file.js';
+import { CHAT_ID, type Routing } from './routing.js';
 
 export interface DeliverySettings {
   concurrency: number;
@@ -32,6 +33,13 @@ export interface Config {
   databasePath: string;
   timezone: string;
   routing: Routing;
+  /** user_id or open_id → IANA zone (CONFIG_FILE time_zones). */
+  timeZoneOverrides: ReadonlyMap<string, string>;
+  /** Ask the attendance API for each employee's zone (needs the attendance scopes). */
+  attendanceZones: boolean;
+  /** TEMPLATES_DIR: files here replace those of templates/ one by one. */
+  templatesDir?: string;
+  builderTemplates: Partial<Record<TemplateKey, BuilderTemplate>>;
   delivery: DeliverySettings;
 }
 
@@ -66,6 +74,20 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number,
     throw new ConfigError(name, `expected a whole number from 1 to ${max}`, text);
   }
   return value;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const text = nonEmpty(env, name)?.toLowerCase();
+  if (text === undefined) return fallback;
+  if (['on', 'true', '1', 'yes'].includes(text)) return true;
+  if (['off', 'false', '0', 'no'].includes(text)) return false;
+  throw new ConfigError(name, 'expected on or off', text);
+}
+
+function templatesDir(env: NodeJS.ProcessEnv): string | undefined {
+  const dir = nonEmpty(env, 'TEMPLATES_DIR');
+  if (dir !== undefined && !existsSync(dir)) throw new ConfigError('TEMPLATES_DIR', 'expected an existing folder of card templates', dir);
+  return dir;
 }
 
 function deliverySettings(env: NodeJS.ProcessEnv): DeliverySettings {
@@ -138,7 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
 
   const domain = parseDomain(nonEmpty(env, 'FEISHU_DOMAIN') ?? 'feishu');
   const configFile = nonEmpty(env, 'CONFIG_FILE');
-  let routing: Routing = { defaultChatIds: chatIds, routes: new Map(), kindsOff: new Map() };
+  let file = emptyConfigFile(chatIds);
   if (configFile !== undefined) {
     let json: unknown;
     try {
@@ -148,7 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       throw new ConfigError('CONFIG_FILE', `expected a readable JSON file (${reason})`, configFile);
     }
     try {
-      routing = parseRoutingFile(json, chatIds);
+      file = parseConfigFile(json, chatIds);
     } catch (error) {
       throw new ConfigError('CONFIG_FILE', `${configFile}: ${(error as Error).message}`);
     }
@@ -166,7 +188,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     port,
     databasePath,
     timezone,
-    routing,
+    routing: file.routing,
+    timeZoneOverrides: file.timeZones,
+    attendanceZones: onOff(env, 'ATTENDANCE_ZONES', true),
+    templatesDir: templatesDir(env),
+    builderTemplates: file.builderTemplates,
     delivery: deliverySettings(env),
   };
 }

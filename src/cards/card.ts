@@ -2,8 +2,9 @@
 import type { ApprovalEvent } from '../approvals/types.js';
 import type { Json } from '../ingest/envelope.js';
 import { approvalLinks, type Brand } from './approval-link.js';
-import { shorten } from './escape.js';
-import { renderTemplate, type Variables } from './render.js';
+import type { BuilderTemplate } from '../config-file.js';
+import { escapeMarkdown, shorten } from './escape.js';
+import { renderTemplate, USER_TEXT_VARIABLES, type Variables } from './render.js';
 import type { Audience, CardTemplates } from './templates.js';
 import { formatInstant, wallClockToInstant } from './time.js';
 
@@ -11,8 +12,10 @@ import { formatInstant, wallClockToInstant } from './time.js';
 export const CARD_MAX_BYTES = 30_000;
 
 export interface CardContext {
-  /** IANA zone the times are shown in. */
+  /** The employee's IANA zone: times are shown, and 换班 wall-clock times read, in it. */
   zone: string;
+  /** TIMEZONE: a team card also shows the time here when it reads differently. */
+  teamZone?: string;
   brand: Brand;
 }
 
@@ -28,8 +31,15 @@ function employeeId(event: ApprovalEvent): string {
 
 export function cardVariables(event: ApprovalEvent, ctx: CardContext): Variables {
   const links = approvalLinks(event.instanceCode, ctx.brand);
+  const teamZone = ctx.teamZone ?? ctx.zone;
+  /** The instant in TIMEZONE, when it reads differently there; else empty. */
+  const inTeamZone = (instant: number, local: string) => {
+    const team = formatInstant(instant, teamZone).full;
+    return team === local ? '' : team;
+  };
   const common = {
     zone: ctx.zone,
+    team_zone: teamZone,
     reason: event.reason.trim() === '' ? '—' : event.reason,
     instance_code: event.instanceCode,
     employee_id: employeeId(event),
@@ -38,15 +48,19 @@ export function cardVariables(event: ApprovalEvent, ctx: CardContext): Variables
   };
   if (event.kind === 'remedy') {
     const at = formatInstant(event.remedyAt, ctx.zone);
-    return { ...common, time: at.time, datetime: at.full };
+    return { ...common, time: at.time, datetime: at.full, team_datetime: inTeamZone(event.remedyAt, at.full) };
   }
-  const shiftAt = formatInstant(wallClockToInstant(event.shiftTime, ctx.zone), ctx.zone);
-  const returnAt = event.returnTime === null ? undefined : formatInstant(wallClockToInstant(event.returnTime, ctx.zone), ctx.zone);
+  const shiftInstant = wallClockToInstant(event.shiftTime, ctx.zone);
+  const shiftAt = formatInstant(shiftInstant, ctx.zone);
+  const returnInstant = event.returnTime === null ? undefined : wallClockToInstant(event.returnTime, ctx.zone);
+  const returnAt = returnInstant === undefined ? undefined : formatInstant(returnInstant, ctx.zone);
   return {
     ...common,
     dates: returnAt ? `${shiftAt.monthDay} ↔ ${returnAt.monthDay}` : shiftAt.monthDay,
     shift_datetime: shiftAt.full,
     return_datetime: returnAt?.full ?? '',
+    team_shift_datetime: inTeamZone(shiftInstant, shiftAt.full),
+    team_return_datetime: returnAt && returnInstant !== undefined ? inTeamZone(returnInstant, returnAt.full) : '',
   };
 }
 
@@ -56,28 +70,45 @@ function byteLength(text: string): number {
 
 export function renderCard(templates: CardTemplates, event: ApprovalEvent, audience: Audience, ctx: CardContext): RenderedCard {
   const template = templates[`${event.kind}.${audience}`];
-  const vars = cardVariables(event, ctx);
-  const render = (reason: string): RenderedCard => {
-    const card = renderTemplate(template, { ...vars, reason });
+  return fitReason(cardVariables(event, ctx), (vars) => {
+    const card = renderTemplate(template, vars);
     return { card, content: JSON.stringify(card) };
-  };
-  const full = render(vars.reason!);
+  }, `${event.kind}.${audience}`);
+}
+
+/** A card-builder template (`{"type":"template", …}`) with the same variables, escaped the same way. */
+export function renderBuilderCard(builder: BuilderTemplate, event: ApprovalEvent, ctx: CardContext): RenderedCard {
+  return fitReason(cardVariables(event, ctx), (vars) => {
+    const escaped = Object.fromEntries(
+      Object.entries(vars).map(([name, value]) => [name, USER_TEXT_VARIABLES.has(name) ? escapeMarkdown(value) : value]),
+    );
+    const card = {
+      type: 'template',
+      data: { template_id: builder.templateId, template_version_name: builder.templateVersionName, template_variable: escaped },
+    };
+    return { card, content: JSON.stringify(card) };
+  }, `card builder template ${builder.templateId}`);
+}
+
+/** Renders, shortening the reason as far as needed to stay under the card size limit. */
+function fitReason(vars: Variables, render: (vars: Variables) => RenderedCard, what: string): RenderedCard {
+  const full = render(vars);
   if (byteLength(full.content) <= CARD_MAX_BYTES) return full;
 
   // Too big: keep the longest prefix of the reason that fits (binary search on code points).
   let lo = 0;
   let hi = Array.from(vars.reason!).length;
-  let best = render(shorten(vars.reason!, 0));
+  let best = render({ ...vars, reason: shorten(vars.reason!, 0) });
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const attempt = render(shorten(vars.reason!, mid));
+    const attempt = render({ ...vars, reason: shorten(vars.reason!, mid) });
     if (byteLength(attempt.content) <= CARD_MAX_BYTES) {
       best = attempt;
       lo = mid + 1;
     } else hi = mid - 1;
   }
   if (byteLength(best.content) > CARD_MAX_BYTES) {
-    throw new Error(`card ${event.kind}.${audience} exceeds ${CARD_MAX_BYTES} bytes even without a reason`);
+    throw new Error(`${what} exceeds ${CARD_MAX_BYTES} bytes even without a reason`);
   }
   return best;
 }

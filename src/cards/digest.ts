@@ -6,28 +6,32 @@ import type { Json } from '../ingest/envelope.js';
 import { CARD_MAX_BYTES, cardVariables, type CardContext, type RenderedCard } from './card.js';
 import { escapeMarkdown } from './escape.js';
 
-function rowText(event: ApprovalEvent, ctx: CardContext): { zh_cn: string; en_us: string } {
+function rowText(event: ApprovalEvent, ctx: CardContext): { zh_cn: string; en_us: string; ja_jp: string } {
   const v = cardVariables(event, ctx);
   const code = escapeMarkdown(event.instanceCode);
   if (event.kind === 'remedy') {
     return {
       zh_cn: `补卡已通过 · ${v.datetime} · ${code} · [查看审批](${v.mobile_url})`,
       en_us: `补卡 approved · ${v.datetime} · ${code} · [View approval](${v.mobile_url})`,
+      ja_jp: `打刻修正承認 · ${v.datetime} · ${code} · [承認を表示](${v.mobile_url})`,
     };
   }
   return {
     zh_cn: `换班 ${v.dates} · ${v.shift_datetime} · ${code} · [查看审批](${v.mobile_url})`,
     en_us: `Shift change ${v.dates} · ${v.shift_datetime} · ${code} · [View approval](${v.mobile_url})`,
+    ja_jp: `シフト交代 ${v.dates} · ${v.shift_datetime} · ${code} · [承認を表示](${v.mobile_url})`,
   };
 }
 
-export function renderDigest(events: readonly ApprovalEvent[], ctx: CardContext): RenderedCard {
+/** A digest; `ctx` gives each row's context (the employee's zone), by position. */
+export function renderDigest(events: readonly ApprovalEvent[], ctx: CardContext | ((index: number) => CardContext)): RenderedCard {
+  const contextOf = typeof ctx === 'function' ? ctx : () => ctx;
   const n = events.length;
-  const title = { zh_cn: `审批通过汇总 · ${n} 条`, en_us: `${n} approvals` };
+  const title = { zh_cn: `审批通过汇总 · ${n} 条`, en_us: `${n} approvals`, ja_jp: `承認のまとめ · ${n} 件` };
   const elements: Json[] = [];
-  for (const event of events) {
-    const v = cardVariables(event, ctx);
-    const text = rowText(event, ctx);
+  for (const [index, event] of events.entries()) {
+    const v = cardVariables(event, contextOf(index));
+    const text = rowText(event, contextOf(index));
     elements.push(
       { tag: 'person', user_id: v.employee_id, size: 'small', show_avatar: true, show_name: true },
       { tag: 'markdown', content: text.zh_cn, i18n_content: text },
@@ -48,7 +52,8 @@ export function fitDigest<T>(items: readonly T[], eventOf: (item: T) => Approval
   let count = Math.min(items.length, 90);
   for (;;) {
     const rendered = renderDigest(items.slice(0, count).map(eventOf), ctx);
-    if (Buffer.byteLength(rendered.content) <= CARD_MAX_BYTES || count <= 1) {
+    // 2 KB to spare: the rows are sized here in one zone and sent in each employee's own.
+    if (Buffer.byteLength(rendered.content) <= CARD_MAX_BYTES - 2048 || count <= 1) {
       return { items: items.slice(0, count), ...rendered };
     }
     count = Math.max(1, Math.floor(count * 0.8));

@@ -4,7 +4,8 @@
 // the values the bot computes itself (times, links).
 import { isObject, type Json } from '../ingest/envelope.js';
 import { escapeMarkdown } from './escape.js';
-import { PLACEHOLDER } from './templates.js';
+
+export const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 
 export type Variables = Record<string, string>;
 

@@ -1,9 +1,15 @@
 // Loads the card templates of templates/ (one per kind × audience) and checks them once at start-up.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApprovalKindName, Recipient } from '../approvals/types.js';
 import { isObject, type Json } from '../ingest/envelope.js';
+import { PLACEHOLDER, renderTemplate, type Variables } from './render.js';
+
+/** Feishu refuses card content over 30 KB. */
+const CARD_LIMIT_BYTES = 30_000;
+/** Every template must fit this many reason characters of the worst kind (each escapes to 5 bytes). */
+export const WORST_CASE_REASON_CHARS = 1000;
 
 export type Audience = Recipient['audience'];
 export type TemplateKey = `${ApprovalKindName}.${Audience}`;
@@ -13,13 +19,21 @@ export const BUILT_IN_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', 
 
 /** The variables each kind offers its templates; anything else in `{{…}}` is a template error. */
 export const TEMPLATE_VARIABLES: Record<ApprovalKindName, readonly string[]> = {
-  remedy: ['time', 'datetime', 'zone', 'reason', 'instance_code', 'employee_id', 'pc_url', 'mobile_url'],
-  shift: ['dates', 'shift_datetime', 'return_datetime', 'zone', 'reason', 'instance_code', 'employee_id', 'pc_url', 'mobile_url'],
+  remedy: ['time', 'datetime', 'team_datetime', 'zone', 'team_zone', 'reason', 'instance_code', 'employee_id', 'pc_url', 'mobile_url'],
+  shift: [
+    'dates', 'shift_datetime', 'return_datetime', 'team_shift_datetime', 'team_return_datetime',
+    'zone', 'team_zone', 'reason', 'instance_code', 'employee_id', 'pc_url', 'mobile_url',
+  ],
+};
+
+/** Each template must use these: a card without its headline or its time is no confirmation. */
+export const REQUIRED_VARIABLES: Record<ApprovalKindName, readonly string[]> = {
+  remedy: ['time', 'datetime', 'instance_code'],
+  shift: ['dates', 'shift_datetime', 'instance_code'],
 };
 
 export const TEMPLATE_KEYS: readonly TemplateKey[] = ['remedy.employee', 'remedy.team', 'shift.employee', 'shift.team'];
 
-export const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 
 export class TemplateError extends Error {}
 
@@ -29,40 +43,82 @@ function* strings(node: unknown, path: string): Generator<[string, string]> {
   else if (isObject(node)) for (const [key, value] of Object.entries(node)) yield* strings(value, `${path}.${key}`);
 }
 
+/** Values as long as they get, for the size check: a reason of markup characters, long ids and zones. */
+export function worstCaseVariables(kind: ApprovalKindName): Variables {
+  const datetime = '2026-10-25 02:30 (GMT+10:30)';
+  const url = 'https://applink.feishu.cn/client/mini_program/open?appId=cli_9cb844403dbb9108&mode=appCenter&path=' + 'x'.repeat(160);
+  const vars: Variables = {
+    zone: 'America/Argentina/ComodRivadavia',
+    team_zone: 'America/Argentina/ComodRivadavia',
+    reason: '<'.repeat(WORST_CASE_REASON_CHARS),
+    instance_code: 'I'.repeat(64),
+    employee_id: 'ou_' + 'f'.repeat(61),
+    pc_url: url,
+    mobile_url: url,
+  };
+  for (const name of TEMPLATE_VARIABLES[kind]) vars[name] ??= name === 'dates' ? '12-31 ↔ 01-01' : name === 'time' ? '23:59' : datetime;
+  return vars;
+}
+
+function jsonErrorPlace(text: string, error: Error): string {
+  const position = Number(/position (\d+)/.exec(error.message)?.[1]);
+  if (!Number.isFinite(position)) return error.message;
+  const before = text.slice(0, position).split('\n');
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}: ${error.message}`;
+}
+
+export function parseTemplate(key: TemplateKey, text: string, file: string): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new TemplateError(`template ${file}: invalid JSON at ${jsonErrorPlace(text, error as Error)}`);
+  }
+  return checkTemplate(key, parsed, file);
+}
+
 export function checkTemplate(key: TemplateKey, template: unknown, file: string): Json {
-  const fail = (what: string) => new TemplateError(`template ${file}: ${what}`);
-  if (!isObject(template)) throw fail('is not a JSON object');
-  if (template.schema !== '2.0') throw fail('schema must be "2.0" (Feishu card JSON 2.0)');
-  if (!isObject(template.header)) throw fail('has no header object');
-  if (!isObject(template.body) || !Array.isArray(template.body.elements)) throw fail('has no body.elements array');
-  const known = TEMPLATE_VARIABLES[key.split('.')[0] as ApprovalKindName];
+  const fail = (place: string, what: string) => new TemplateError(`template ${file}: ${place}: ${what}`);
+  if (!isObject(template)) throw fail('$', 'is not a JSON object');
+  if (template.schema !== '2.0') throw fail('$.schema', 'must be "2.0" (Feishu card JSON 2.0)');
+  if (!isObject(template.header)) throw fail('$.header', 'is missing or not an object');
+  if (!isObject(template.body) || !Array.isArray(template.body.elements)) throw fail('$.body.elements', 'is missing or not an array');
+  const kind = key.split('.')[0] as ApprovalKindName;
+  const known = TEMPLATE_VARIABLES[kind];
+  const used = new Set<string>();
   for (const [text, path] of strings(template, '$')) {
-    for (const match of text.matchAll(PLACEHOLDER)) {
-      if (!known.includes(match[1]!)) {
-        throw fail(`unknown variable {{${match[1]}}} at ${path}; known: ${known.join(', ')}`);
-      }
+    const condition = /\.\$(if|unless)$/.exec(path);
+    if (condition) {
+      if (!known.includes(text)) throw fail(path, `names unknown variable "${text}"; known: ${known.join(', ')}`);
+      continue;
     }
+    for (const match of text.matchAll(PLACEHOLDER)) {
+      if (!known.includes(match[1]!)) throw fail(path, `unknown variable {{${match[1]}}}; known: ${known.join(', ')}`);
+      used.add(match[1]!);
+    }
+  }
+  const missing = REQUIRED_VARIABLES[kind].filter((name) => !used.has(name));
+  if (missing.length > 0) throw fail('$', `required variable${missing.length > 1 ? 's' : ''} ${missing.map((m) => `{{${m}}}`).join(', ')} not used`);
+  const size = Buffer.byteLength(JSON.stringify(renderTemplate(template, worstCaseVariables(kind))));
+  if (size > CARD_LIMIT_BYTES) {
+    throw fail('$', `renders to ${size} bytes for a worst-case sample (a ${WORST_CASE_REASON_CHARS}-character reason); Feishu takes at most ${CARD_LIMIT_BYTES}`);
   }
   return template;
 }
 
-export function loadTemplates(dir: string = BUILT_IN_TEMPLATES_DIR): CardTemplates {
+/** The built-in templates, each replaced by the file of the same name in `overrideDir` if there is one. */
+export function loadTemplates(overrideDir?: string): CardTemplates {
   const templates = {} as CardTemplates;
   for (const key of TEMPLATE_KEYS) {
-    const file = join(dir, `${key}.json`);
+    const override = overrideDir === undefined ? undefined : join(overrideDir, `${key}.json`);
+    const file = override !== undefined && existsSync(override) ? override : join(BUILT_IN_TEMPLATES_DIR, `${key}.json`);
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
       throw new TemplateError(`template ${file}: cannot be read`);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new TemplateError(`template ${file}: invalid JSON (${(error as Error).message})`);
-    }
-    templates[key] = checkTemplate(key, parsed, file);
+    templates[key] = parseTemplate(key, text, file);
   }
   return templates;
 }

@@ -40,6 +40,14 @@ function describeElements(elements: unknown, locale: Locale, lines: string[]): v
 }
 
 export function describeCard(card: Json, locale: Locale): string[] {
+  if (card.type === 'template' && isObject(card.data)) {
+    const data = card.data;
+    const vars = isObject(data.template_variable) ? data.template_variable : {};
+    return [
+      `  card builder template ${String(data.template_id)} @ ${String(data.template_version_name)}`,
+      ...Object.entries(vars).map(([name, value]) => `  ${name} = ${decodeReferences(String(value))}`),
+    ];
+  }
   const header = isObject(card.header) ? card.header : {};
   const lines = [`  ${localized(header.title, locale)}`];
   describeElements(isObject(card.body) ? card.body.elements : undefined, locale, lines);

@@ -1,25 +1,59 @@
-// The card content for a delivery: one approval's card, or a digest of several.
+// The card content for a delivery: one approval's card (from templates/ or the card builder), or a
+// digest of several, with each employee's times in their own zone.
 import type { ApprovalEvent } from '../approvals/types.js';
-import { renderCard, type CardContext } from '../cards/card.js';
+import type { Brand } from '../cards/approval-link.js';
+import { renderBuilderCard, renderCard } from '../cards/card.js';
 import { fitDigest, renderDigest } from '../cards/digest.js';
 import type { CardTemplates } from '../cards/templates.js';
+import type { BuilderTemplate, TemplateKey } from '../config-file.js';
 import type { Delivery, Store } from '../store/store.js';
+import type { EmployeeZones } from '../zones/employee-zones.js';
 
 export interface CardContents {
   /** The content to send for a delivery (for a digest, of its recorded members). */
-  content(delivery: Delivery): string;
+  content(delivery: Delivery): Promise<string>;
   /** Which of these candidates fit in one digest. */
   digestMembers(candidates: readonly Delivery[]): Delivery[];
 }
 
+export interface CardContentDeps {
+  templates: CardTemplates;
+  builderTemplates?: Partial<Record<TemplateKey, BuilderTemplate>>;
+  zones: Pick<EmployeeZones, 'zoneFor'>;
+  /** TIMEZONE */
+  teamZone: string;
+  brand: Brand;
+  store: Pick<Store, 'digestMembers'>;
+}
+
 const eventOf = (delivery: Delivery) => JSON.parse(delivery.payload ?? 'null') as ApprovalEvent;
 
-export function cardContents(templates: CardTemplates, ctx: CardContext, store: Pick<Store, 'digestMembers'>): CardContents {
+/** The day the approval is about, in the employee's calendar as far as it is known before the zone. */
+export function approvalDay(event: ApprovalEvent, fallbackZone: string): string {
+  if (event.kind === 'shift') return event.shiftTime.slice(0, 10);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: fallbackZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(event.remedyAt);
+}
+
+export function cardContents(deps: CardContentDeps): CardContents {
+  const { templates, teamZone, brand } = deps;
+  const contextFor = async (event: ApprovalEvent) => {
+    const employee = event.kind === 'remedy' ? { userId: event.employeeUserId } : { userId: event.employeeUserId, openId: event.employeeOpenId };
+    const { zone } = await deps.zones.zoneFor(employee, approvalDay(event, teamZone));
+    return { zone, teamZone, brand };
+  };
   return {
-    content(delivery) {
-      if (delivery.audience === 'digest') return renderDigest(store.digestMembers(delivery.id).map(eventOf), ctx).content;
-      return renderCard(templates, eventOf(delivery), delivery.audience, ctx).content;
+    async content(delivery) {
+      if (delivery.audience === 'digest') {
+        const events = deps.store.digestMembers(delivery.id).map(eventOf);
+        const contexts = await Promise.all(events.map(contextFor));
+        return renderDigest(events, (i) => contexts[i]!).content;
+      }
+      const event = eventOf(delivery);
+      const ctx = await contextFor(event);
+      const builder = deps.builderTemplates?.[`${event.kind}.${delivery.audience}`];
+      return builder ? renderBuilderCard(builder, event, ctx).content : renderCard(templates, event, delivery.audience, ctx).content;
     },
-    digestMembers: (candidates) => fitDigest(candidates, eventOf, ctx).items,
+    // Sized with TIMEZONE: a zone name changes a row by a few bytes, well inside fitDigest's margin.
+    digestMembers: (candidates) => fitDigest(candidates, eventOf, { zone: teamZone, teamZone, brand }).items,
   };
 }

@@ -82,7 +82,8 @@ export function createDeliveryWorker(deps: WorkerDeps) {
    * the chat's rate limit (as much as fits one card) and goes out in that one slot.
    */
   function fold(chatId: string, now: number): { digest: Delivery; memberIds: number[] } | undefined {
-    const members = deps.cards.digestMembers(store.digestCandidates(chatId, now, DIGEST_CANDIDATES));
+    const candidates = store.digestCandidates(chatId, now, DIGEST_CANDIDATES).filter((d) => !inFlight.has(d.id));
+    const members = deps.cards.digestMembers(candidates);
     if (members.length <= 1) return undefined;
     const memberIds = members.map((m) => m.id);
     const digest = store.createDigest(chatId, memberIds, digestUuid(chatId, members), now);
@@ -156,17 +157,19 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       receiveIdType: delivery.receiveIdType,
       attempt: delivery.attempts + 1,
     };
+    // Recorded before anything is awaited: from here the delivery counts as possibly sent, so no
+    // other pump can fold it into a digest while its card is being rendered, and after a crash it
+    // is resent as itself.
+    store.markAttempting(delivery.id, options.now());
     let content: string;
     try {
-      content = deps.cards.content(delivery);
+      content = await deps.cards.content(delivery);
     } catch (error) {
       const reason = `card could not be rendered: ${(error as Error).message}`;
       store.markDead(delivery.id, reason, options.now());
       log.error('delivery dead', { ...fields, reason });
       return;
     }
-    // From here on the message may reach Feishu: recorded first, so a crash cannot fold it into a digest.
-    store.markAttempting(delivery.id, options.now());
     const result = await sender.sendCard({ receiveIdType: delivery.receiveIdType, receiveId: delivery.receiveId, content, uuid: delivery.uuid });
     if (!running && !result.ok) return; // shutting down: leave it pending for the next start
     const now = options.now();

@@ -31,6 +31,11 @@ export interface MessageSender {
   invalidateToken(): void;
 }
 
+export interface AttendanceApi {
+  /** The time zone of the attendance group `userId` (a user_id) belongs to on `day` (yyyyMMdd). */
+  attendanceZone(userId: string, day: number): Promise<{ zone: string } | { error: string }>;
+}
+
 export interface FeishuClientOptions {
   appId: string;
   appSecret: string;
@@ -60,7 +65,11 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-export function createFeishuClient(options: FeishuClientOptions): MessageSender {
+function failure(response: { code?: number; msg?: string }, what: string): { error: string } {
+  return { error: `${what}: code ${response.code ?? '?'}: ${response.msg ?? ''}`.trim() };
+}
+
+export function createFeishuClient(options: FeishuClientOptions): MessageSender & AttendanceApi {
   const cache = tokenCache();
   const client = new lark.Client({
     appId: options.appId,
@@ -80,8 +89,40 @@ export function createFeishuClient(options: FeishuClientOptions): MessageSender 
       tokenRequest = undefined;
     }));
 
+  const groupZones = new Map<string, { zone: string; expiresAt: number }>();
+
   return {
     invalidateToken: () => cache.clear(),
+
+    async attendanceZone(userId, day) {
+      try {
+        await ensureToken();
+        const shifts = await client.attendance.v1.userDailyShift.query({
+          params: { employee_type: 'employee_id' },
+          data: { user_ids: [userId], check_date_from: day, check_date_to: day },
+        });
+        if (shifts.code !== 0) return failure(shifts, 'user_daily_shifts/query');
+        const groupId = shifts.data?.user_daily_shifts?.find((s) => s.user_id === userId)?.group_id;
+        if (!groupId) return { error: `no attendance group for ${userId} on ${day}` };
+        const cached = groupZones.get(groupId);
+        if (cached && cached.expiresAt > Date.now()) return { zone: cached.zone };
+        const group = await client.attendance.v1.group.get({
+          path: { group_id: groupId },
+          params: { employee_type: 'employee_id', dept_type: 'open_id' },
+        });
+        if (group.code !== 0) return failure(group, `groups/${groupId}`);
+        const zone = group.data?.time_zone;
+        if (!zone) return { error: `attendance group ${groupId} has no time_zone` };
+        groupZones.set(groupId, { zone, expiresAt: Date.now() + 24 * 60 * 60_000 });
+        return { zone };
+      } catch (error) {
+        if (error instanceof OpenPlatformHttpError) {
+          const body = (error.body ?? {}) as { code?: number; msg?: string };
+          return { error: `HTTP ${error.status}: code ${body.code ?? '?'}: ${body.msg ?? ''}`.trim() };
+        }
+        return { error: describe(error) };
+      }
+    },
 
     async sendCard(message) {
       try {

@@ -63,6 +63,15 @@ export interface SandboxOptions {
   longConnection?: LongConnectionOptions;
 }
 
+export interface AttendanceDirectory {
+  /** user_id → attendance group id */
+  users: Record<string, string>;
+  /** group id → time_zone */
+  groups: Record<string, string>;
+}
+
+export type AttendanceFault = { mode: 'error'; code?: number; msg?: string } | { mode: 'hang'; ms: number };
+
 /** Arrival times in a sliding window. */
 class Arrivals {
   private times: number[] = [];
@@ -97,6 +106,9 @@ export async function startSandbox(options: SandboxOptions) {
   const appWindows = limits ? [new Arrivals(limits.appPerSecond, 1000), new Arrivals(limits.appPerMinute, 60_000)] : [];
   const recipientWindows = new Map<string, Arrivals>();
   let chaos: Chaos | undefined;
+  let attendance: AttendanceDirectory = { users: {}, groups: {} };
+  let attendanceFault: AttendanceFault | undefined;
+  const attendanceStats = { shiftQueries: 0, groupQueries: 0, queriedUsers: [] as string[] };
 
   /** Feishu's answer when a send is over a limit, or undefined when it is within them all. */
   function overLimit(receiveIdType: string, receiveId: string, now: number) {
@@ -143,6 +155,43 @@ export async function startSandbox(options: SandboxOptions) {
     const token = `t-${randomBytes(16).toString('hex')}`;
     tokens.add(token);
     return c.json({ code: 0, msg: 'ok', tenant_access_token: token, expire: options.tokenExpireSeconds ?? 7200 });
+  });
+
+  const authorized = (c: Context) => {
+    const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
+    return token !== undefined && tokens.has(token);
+  };
+  async function attendanceTrouble(c: Context): Promise<Response | undefined> {
+    if (!authorized(c)) return error(c, 400, 99991663, 'Invalid access token for authorization.');
+    if (attendanceFault?.mode === 'hang') await new Promise((r) => setTimeout(r, attendanceFault && 'ms' in attendanceFault ? attendanceFault.ms : 0));
+    if (attendanceFault?.mode === 'error') {
+      return c.json({ code: attendanceFault.code ?? 1220001, msg: attendanceFault.msg ?? 'no permission: attendance:rule:readonly' });
+    }
+    return undefined;
+  }
+
+  app.post('/open-apis/attendance/v1/user_daily_shifts/query', async (c) => {
+    attendanceStats.shiftQueries++;
+    const body = (await c.req.json().catch(() => ({}))) as { user_ids?: string[]; check_date_from?: number };
+    attendanceStats.queriedUsers.push(...(body.user_ids ?? []));
+    const trouble = await attendanceTrouble(c);
+    if (trouble) return trouble;
+    if (c.req.query('employee_type') !== 'employee_id') return c.json({ code: 1220001, msg: 'employee_type must be employee_id' });
+    const day = String(body.check_date_from ?? '');
+    const shifts = (body.user_ids ?? [])
+      .filter((user) => attendance.users[user] !== undefined)
+      .map((user) => ({ group_id: attendance.users[user]!, shift_id: '0', month: Number(day.slice(0, 6)), user_id: user, day_no: Number(day.slice(6)) }));
+    return c.json({ code: 0, msg: 'success', data: { user_daily_shifts: shifts } });
+  });
+
+  app.get('/open-apis/attendance/v1/groups/:group_id', async (c) => {
+    attendanceStats.groupQueries++;
+    const trouble = await attendanceTrouble(c);
+    if (trouble) return trouble;
+    const id = c.req.param('group_id');
+    const zone = attendance.groups[id];
+    if (zone === undefined) return c.json({ code: 1220600, msg: `group ${id} not found` });
+    return c.json({ code: 0, msg: 'success', data: { group_id: id, group_name: `Group ${id}`, time_zone: zone } });
   });
 
   app.post('/open-apis/im/v1/messages', async (c) => {
@@ -215,6 +264,13 @@ export async function startSandbox(options: SandboxOptions) {
     } catch {
       return { error: { code: 230099, msg: 'card content is not JSON' } };
     }
+    if (card.type === 'template') {
+      const data = card.data as Record<string, unknown> | undefined;
+      if (typeof data?.template_id !== 'string' || data.template_id === '') {
+        return { error: { code: 230099, msg: 'Failed to create card content: template_id is required' } };
+      }
+      return { card };
+    }
     const unknown = Object.keys(card).find((key) => !CARD_KEYS.has(key));
     if (card.schema !== '2.0' || unknown !== undefined) {
       return { error: { code: 230099, msg: `Failed to create card content: ${unknown ? `unknown property ${unknown}` : 'schema must be 2.0'}` } };
@@ -261,6 +317,15 @@ export async function startSandbox(options: SandboxOptions) {
     },
     clearFaults(): void {
       faults.length = 0;
+    },
+    attendanceStats,
+    /** Who is in which attendance group, and each group's time zone. */
+    setAttendance(directory: AttendanceDirectory): void {
+      attendance = directory;
+    },
+    /** Makes every attendance call fail or hang, until called again with undefined. */
+    setAttendanceFault(fault: AttendanceFault | undefined): void {
+      attendanceFault = fault;
     },
     /** Random failures on a share of sends, until called again with undefined. */
     setChaos(next: Chaos | undefined): void {

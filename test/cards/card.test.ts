@@ -43,11 +43,11 @@ function markdownTexts(card: unknown): string[] {
 const HOSTILE = 'late <at id=all></at> [x](https://example.com) **bold** "quoted" back\\slash\nsecond line # title `code` &#60;at id=all&#62; ~~strike~~ <font color=red>red</font> https://evil.example';
 
 describe('card content', () => {
-  it('has one template per kind × audience, each card 2.0 with zh_cn and en_us titles', () => {
+  it('has one template per kind × audience, each card 2.0 with zh_cn, en_us and ja_jp titles', () => {
     for (const key of TEMPLATE_KEYS) {
       const template = templates[key] as { schema: string; header: { title: { i18n_content: Record<string, string> } } };
       expect(template.schema).toBe('2.0');
-      expect(Object.keys(template.header.title.i18n_content).sort()).toEqual(['en_us', 'zh_cn']);
+      expect(Object.keys(template.header.title.i18n_content).sort()).toEqual(['en_us', 'ja_jp', 'zh_cn']);
     }
   });
 
