@@ -1,5 +1,13 @@
 // `npm run cli -- …`: look into the outbox and re-queue what could not be sent.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { kindForEventType } from './approvals/index.js';
+import type { ApprovalEvent } from './approvals/types.js';
+import { renderCard } from './cards/card.js';
+import { loadTemplates, TemplateError } from './cards/templates.js';
+import { describeCard, type Locale } from './cards/text-view.js';
+import { isTimeZone } from './cards/time.js';
+import { openEnvelope } from './ingest/envelope.js';
+import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, databasePathFrom, loadDotEnv } from './config.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -9,8 +17,12 @@ const USAGE = `usage:
   npm run cli -- deliveries [--status pending|sent|dead|digested] [--limit N]
   npm run cli -- requeue <delivery id> [<delivery id> …]
   npm run cli -- requeue --all-dead
+  npm run cli -- render [--sample remedy|shift | --event <event.json>] [--audience employee|team]
+                        [--templates <dir>] [--zone <IANA zone>] [--team-zone <IANA zone>]
+                        [--locale zh_cn|en_us|ja_jp]
 
-Reads DATABASE_URL from the environment or ./.env (default file:./data/bot.sqlite).`;
+deliveries and requeue read DATABASE_URL from the environment or ./.env (default
+file:./data/bot.sqlite). render prints a card's JSON and how it reads, without sending it.`;
 
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'sent', 'dead', 'digested'];
 
@@ -39,6 +51,7 @@ export function deliveryTable(rows: readonly Delivery[], now: number): string {
 
 function main(argv: string[]): number {
   const [command, ...rest] = argv;
+  if (command === 'render') return render(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -86,12 +99,74 @@ function main(argv: string[]): number {
 
 class UsageError extends Error {}
 
+const LOCALES: readonly Locale[] = ['zh_cn', 'en_us', 'ja_jp'];
+
+/** The approval in an event file (a Feishu envelope, as pushed) or a built-in sample. */
+function sampleEvent(values: { sample?: string; event?: string }): ApprovalEvent {
+  let body: unknown;
+  if (values.event !== undefined) {
+    try {
+      body = JSON.parse(readFileSync(values.event, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`--event ${values.event}: ${(error as Error).message}`);
+    }
+  } else {
+    const identity = { appId: 'cli_a1b2c3d4e5f60718', eventId: 'ev_sample' };
+    if (values.sample === undefined || values.sample === 'remedy') body = remedySeedEvent(identity, { remedy_reason: '忘记打卡 / forgot to clock in' });
+    else if (values.sample === 'shift') body = shiftSeedEvent(identity, { shift_reason: '家中有事 / family matters' });
+    else throw new UsageError('--sample must be remedy or shift');
+  }
+  const opened = openEnvelope(body);
+  if (!opened.ok || opened.envelope.kind !== 'event') throw new UsageError(`not an event envelope: ${opened.ok ? 'a challenge' : opened.error}`);
+  const kind = kindForEventType(opened.envelope.eventType);
+  if (!kind) throw new UsageError(`event type ${opened.envelope.eventType} is not one this bot handles`);
+  const normalized = kind.normalize(opened.envelope.payload, opened.envelope);
+  if (!normalized.ok) throw new UsageError(`the event would be ${normalized.outcome}: ${normalized.reason}`);
+  return normalized.event;
+}
+
+function render(args: string[]): number {
+  const { values } = parseArgs({
+    args,
+    options: {
+      sample: { type: 'string' },
+      event: { type: 'string' },
+      audience: { type: 'string' },
+      templates: { type: 'string' },
+      zone: { type: 'string' },
+      'team-zone': { type: 'string' },
+      locale: { type: 'string' },
+    },
+  });
+  const zone = values.zone ?? 'Asia/Shanghai';
+  const teamZone = values['team-zone'] ?? zone;
+  for (const [flag, value] of [['--zone', zone], ['--team-zone', teamZone]] as const) {
+    if (!isTimeZone(value)) throw new UsageError(`${flag} ${value} is not an IANA time zone`);
+  }
+  const locales = values.locale === undefined ? LOCALES : [values.locale as Locale];
+  if (!LOCALES.includes(locales[0]!)) throw new UsageError(`--locale must be one of ${LOCALES.join(', ')}`);
+  const audiences: string[] = values.audience === undefined ? ['employee', 'team'] : [values.audience];
+  if (!audiences.every((a) => a === 'employee' || a === 'team')) throw new UsageError('--audience must be employee or team');
+  const event = sampleEvent(values);
+  const templates = loadTemplates(values.templates);
+  for (const audience of audiences as Array<'employee' | 'team'>) {
+    const { card, content } = renderCard(templates, event, audience, { zone, teamZone, brand: 'feishu' });
+    console.log(`── ${event.kind}.${audience} · zone ${zone}${teamZone !== zone ? ` · team zone ${teamZone}` : ''} · ${Buffer.byteLength(content)} bytes ──`);
+    console.log(JSON.stringify(card, null, 2));
+    for (const locale of locales) {
+      console.log(`[${locale}]`);
+      for (const line of describeCard(card, locale)) console.log(line);
+    }
+  }
+  return 0;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     process.exitCode = main(process.argv.slice(2));
   } catch (error) {
     if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
-    else if (error instanceof ConfigError || error instanceof TypeError) console.error(error.message);
+    else if (error instanceof ConfigError || error instanceof TemplateError || error instanceof TypeError) console.error(error.message);
     else console.error(`cli failed: ${(error as Error).message}`);
     process.exitCode = 2;
   }

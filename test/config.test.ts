@@ -105,6 +105,8 @@ describe('settings', () => {
     [{ SEND_TIMEOUT_MS: 'soon' }, 'Invalid setting SEND_TIMEOUT_MS'],
     [{ RETRY_HORIZON_HOURS: '-1' }, 'Invalid setting RETRY_HORIZON_HOURS'],
     [{ DIGEST_THRESHOLD: '' + 10_000 }, 'Invalid setting DIGEST_THRESHOLD'],
+    [{ ATTENDANCE_ZONES: 'maybe' }, 'Invalid setting ATTENDANCE_ZONES: expected on or off, got "maybe"'],
+    [{ TEMPLATES_DIR: '/nonexistent/templates' }, 'Invalid setting TEMPLATES_DIR: expected an existing folder of card templates'],
     [{ CONFIG_FILE: '/nonexistent/routing.json' }, 'Invalid setting CONFIG_FILE: expected a readable JSON file (file not found)'],
   ])('stops on %j with one line naming the setting', (env, message) => {
     let error: unknown;
@@ -129,6 +131,18 @@ describe('settings', () => {
 });
 
 describe('CONFIG_FILE routing', () => {
+  it('reads time-zone overrides and card-builder templates', () => {
+    const path = configFile({
+      time_zones: { u_1: 'Asia/Tokyo', ou_2: 'Europe/Berlin' },
+      card_templates: { 'shift.team': { template_id: 'AAq', template_version_name: '1.0.0' } },
+    });
+    const config = loadConfig({ ...base, CONFIG_FILE: path });
+    expect([...config.timeZoneOverrides]).toEqual([['u_1', 'Asia/Tokyo'], ['ou_2', 'Europe/Berlin']]);
+    expect(config.builderTemplates).toEqual({ 'shift.team': { templateId: 'AAq', templateVersionName: '1.0.0' } });
+    expect(config.attendanceZones).toBe(true);
+    expect(loadConfig({ ...base, ATTENDANCE_ZONES: 'off' }).attendanceZones).toBe(false);
+  });
+
   it('routes by approval_code and switches kinds off per chat', () => {
     const path = configFile({ routes: { 'APPROVAL-1': ['oc_ops', 'oc_hr'] }, chats: { oc_hr: { shift: false, remedy: true } } });
     const { routing } = loadConfig({ ...base, NOTIFY_CHAT_IDS: 'oc_all', CONFIG_FILE: path });
@@ -144,6 +158,9 @@ describe('CONFIG_FILE routing', () => {
     [{ chats: { team: {} } }, /chats key "team" is not a chat id/],
     [{ chats: { oc_x: { leave: false } } }, /chats\["oc_x"\]\.leave must be a kind/],
     [{ chats: { oc_x: { shift: 'no' } } }, /chats\["oc_x"\]\.shift must be a kind/],
+    [{ time_zones: { u_1: 'Mars/Base' } }, /time_zones\["u_1"\] must be an IANA time zone such as Asia\/Tokyo, got "Mars\/Base"/],
+    [{ card_templates: { 'remedy.manager': {} } }, /card_templates key "remedy\.manager" is not one of/],
+    [{ card_templates: { 'remedy.team': { template_id: 'x' } } }, /card_templates\["remedy\.team"\] must be \{"template_id"/],
   ])('refuses %j with the place of the problem', (json, message) => {
     expect(() => loadConfig({ ...base, CONFIG_FILE: configFile(json) })).toThrow(message);
   });

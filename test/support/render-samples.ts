@@ -14,10 +14,11 @@ const events: ApprovalEvent[] = [
   { kind: 'shift', instanceCode: 'S2', employeeOpenId: 'ou1', shiftTime: '2026-03-29 02:30:00', returnTime: '2026-10-25 02:30:00', reason: 'Berlin DST' },
   { kind: 'shift', instanceCode: 'S3', employeeOpenId: 'ou1', shiftTime: '2026-03-08 02:30:00', returnTime: null, reason: 'New York gap' },
 ];
-for (const zone of ['Asia/Shanghai', 'Europe/Berlin', 'America/New_York', 'UTC']) {
+for (const zone of ['Asia/Shanghai', 'Asia/Tokyo', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'UTC']) {
   for (const event of events) {
     for (const audience of ['employee', 'team'] as const) {
-      console.log(`${zone} ${event.instanceCode} ${audience} ${renderCard(templates, event, audience, { zone, brand: 'feishu' }).content}`);
+      const ctx = { zone, teamZone: 'Asia/Shanghai', brand: 'feishu' as const };
+      console.log(`${zone} ${event.instanceCode} ${audience} ${renderCard(templates, event, audience, ctx).content}`);
     }
   }
 }
