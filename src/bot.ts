@@ -11,6 +11,7 @@ import type { Logger } from './log.js';
 import { httpApp, type Check } from './receivers/http-app.js';
 import { startLongConnection, type LongConnection } from './receivers/long-connection.js';
 import { webhookRoutes } from './receivers/webhook.js';
+import { createMetrics } from './metrics.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { employeeZones } from './zones/employee-zones.js';
 import type { Store } from './store/store.js';
@@ -18,6 +19,8 @@ import type { Store } from './store/store.js';
 /** Events are remembered for dedupe at least this long (Feishu retries for ~7 h). */
 export const RETENTION_MS = 7 * 24 * 60 * 60_000;
 const PURGE_EVERY_MS = 60 * 60_000;
+/** /readyz fails when a delivery has waited longer than this. */
+const OUTBOX_MAX_AGE_SECONDS = 300;
 
 export interface BotOptions {
   config: Config;
@@ -32,6 +35,7 @@ export interface BotOptions {
 export async function startBot({ config, log, hostname, worker: workerOptions, store: givenStore }: BotOptions) {
   const templates = loadTemplates(config.templatesDir);
   const store = givenStore ?? openSqliteStore(config.databasePath);
+  const metrics = createMetrics(store);
   const { delivery } = config;
   const sender = createFeishuClient({
     appId: config.appId,
@@ -44,6 +48,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     store,
     sender,
     log,
+    metrics,
     cards: cardContents({
       templates,
       builderTemplates: config.builderTemplates,
@@ -65,7 +70,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       ...workerOptions,
     },
   });
-  const ingest = createIngest({ store, routing: config.routing, log, onAccepted: worker.kick });
+  const ingest = createIngest({ store, routing: config.routing, log, metrics, onAccepted: worker.kick });
   const webhook =
     config.eventMode === 'ws'
       ? undefined
@@ -73,23 +78,34 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
           security: { appId: config.appId, encryptKey: config.encryptKey, verificationToken: config.verificationToken },
           ingest,
           log,
+          metrics,
         });
   let longConnection: LongConnection | undefined;
   const readiness = (): Record<string, Check> => {
     const checks: Record<string, Check> = {};
     try {
-      store.nextDueAt();
+      store.checkWritable();
       checks.database = { ok: true };
     } catch (error) {
-      checks.database = { ok: false, reason: (error as Error).message };
+      checks.database = { ok: false, reason: `not writable: ${(error as Error).message}` };
     }
     if (longConnection) {
       const state = longConnection.state();
-      checks.longConnection = { ok: state === 'connected', state };
+      checks.longConnection = state === 'connected' ? { ok: true, state } : { ok: false, state, reason: `long connection ${state}` };
+    }
+    try {
+      const { oldestPendingCreatedAt } = store.outboxStats();
+      const ageSeconds = oldestPendingCreatedAt === undefined ? 0 : Math.round((Date.now() - oldestPendingCreatedAt) / 1000);
+      checks.outbox =
+        ageSeconds < OUTBOX_MAX_AGE_SECONDS
+          ? { ok: true, oldestWaitingSeconds: ageSeconds }
+          : { ok: false, oldestWaitingSeconds: ageSeconds, reason: `a delivery has waited over ${OUTBOX_MAX_AGE_SECONDS / 60} minutes` };
+    } catch (error) {
+      checks.outbox = { ok: false, reason: (error as Error).message };
     }
     return checks;
   };
-  const app = httpApp({ webhook, readiness, log });
+  const app = httpApp({ webhook, readiness, log, metrics: { registry: metrics.registry, token: config.metricsToken } });
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname }, () => resolve(s));
@@ -105,6 +121,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       pingTimeoutSeconds: config.wsPingTimeoutSeconds,
       ingest,
       log,
+      metrics,
     });
   }
 
@@ -128,6 +145,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     worker,
     ingest,
     longConnection: () => longConnection,
+    metrics,
     /** Stops taking requests, lets sends in flight finish (up to graceMs), closes the database. */
     stop(graceMs = 10_000): Promise<void> {
       stopping ??= (async () => {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Brand } from './cards/approval-link.js';
 import { isTimeZone } from './cards/time.js';
 import { FEISHU_RATE_LIMITS, type RateLimits } from './delivery/rate-limit.js';
+import { LEVELS, type Level } from './log.js';
 import { emptyConfigFile, parseConfigFile, type BuilderTemplate, type TemplateKey } from './config-file.js';
 import { CHAT_ID, type Routing } from './routing.js';
 
@@ -18,6 +19,9 @@ export interface DeliverySettings {
 export type EventMode = 'webhook' | 'ws' | 'both';
 
 export interface Config {
+  logLevel: Level;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** Where events come from: the webhook, the long connection, or both. */
   eventMode: EventMode;
   /** Seconds without an answer to a ping before the long connection is deemed dead. */
@@ -49,7 +53,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const SECRET_SETTINGS = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN'] as const;
+export const SECRET_SETTINGS = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'METRICS_TOKEN'] as const;
 
 const DOMAINS: Record<string, { url: string; brand: Brand }> = {
   feishu: { url: 'https://open.feishu.cn', brand: 'feishu' },
@@ -176,7 +180,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     }
   }
 
+  const logLevel = (nonEmpty(env, 'LOG_LEVEL') ?? 'info').toLowerCase() as Level;
+  if (!LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${LEVELS.join(', ')}`, logLevel);
+
   return {
+    logLevel,
+    metricsToken: nonEmpty(env, 'METRICS_TOKEN'),
     eventMode,
     wsPingTimeoutSeconds: positiveInteger(env, 'WS_PING_TIMEOUT_SECONDS', 10, 3600),
     appId,
@@ -199,5 +208,5 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
 
 /** Every configured secret, for the logger to scrub. */
 export function secretsOf(config: Config): string[] {
-  return [config.appSecret, config.encryptKey, config.verificationToken].filter((s): s is string => !!s);
+  return [config.appSecret, config.encryptKey, config.verificationToken, config.metricsToken].filter((s): s is string => !!s);
 }

@@ -1,7 +1,12 @@
-// One JSON line per log record. Configured secrets and bearer tokens are scrubbed from every line,
-// whatever field they hide in, so a careless call site cannot leak them.
+// Logging: one JSON line per record (pino), readable when stdout is a terminal (pino-pretty).
+// Configured secrets and bearer tokens are scrubbed from every line on its way out, whatever
+// field they hide in, so a careless call site cannot leak them.
+import pino, { type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type Fields = Record<string, unknown>;
+export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
 
 export interface Logger {
   debug(msg: string, fields?: Fields): void;
@@ -10,36 +15,48 @@ export interface Logger {
   error(msg: string, fields?: Fields): void;
 }
 
-const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const TOKEN_PATTERNS = [/Bearer\s+[\w.~+/=-]+/gi, /\b[tu]-[\w-]{16,}/g];
 
 export interface LoggerOptions {
   level?: Level;
   secrets?: readonly string[];
+  /** Where lines go; stdout by default (pretty-printed when it is a terminal). */
   write?: (line: string) => void;
 }
 
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const min = ORDER[options.level ?? 'info'];
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
-  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
-  const scrub = (line: string) => {
+export function scrubber(secrets: readonly string[]): (line: string) => string {
+  const kept = secrets.filter((s) => s.length >= 4).map((s) => JSON.stringify(s).slice(1, -1));
+  return (line) => {
     let out = line;
-    for (const secret of secrets) out = out.split(JSON.stringify(secret).slice(1, -1)).join('[redacted]');
+    for (const secret of kept) out = out.split(secret).join('[redacted]');
     for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, '[redacted]');
     return out;
   };
-  const emit = (level: Level) => (msg: string, fields: Fields = {}) => {
-    if (ORDER[level] < min) return;
-    const record = { time: new Date().toISOString(), level, msg, ...fields };
-    let line: string;
-    try {
-      line = JSON.stringify(record, (_, v) => (v instanceof Error ? { name: v.name, message: v.message } : v));
-    } catch {
-      line = JSON.stringify({ time: record.time, level, msg });
-    }
-    write(scrub(line));
-  };
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const scrub = scrubber(options.secrets ?? []);
+  let destination: DestinationStream;
+  if (options.write) {
+    const write = options.write;
+    destination = { write: (line: string) => write(line.replace(/\n$/, '')) };
+  } else if (process.stdout.isTTY) {
+    destination = pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  } else {
+    destination = pino.destination({ dest: 1, sync: true });
+  }
+  const base = pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { error: (e: unknown) => (e instanceof Error ? { name: e.name, message: e.message } : e) },
+      hooks: { streamWrite: scrub },
+    },
+    destination,
+  );
+  const emit = (level: Level) => (msg: string, fields: Fields = {}) => base[level](fields, msg);
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 

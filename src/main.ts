@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger({ secrets: secretsOf(config) });
+  const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   let bot;
   try {
     bot = await startBot({ config, log });

@@ -105,6 +105,7 @@ describe('settings', () => {
     [{ SEND_TIMEOUT_MS: 'soon' }, 'Invalid setting SEND_TIMEOUT_MS'],
     [{ RETRY_HORIZON_HOURS: '-1' }, 'Invalid setting RETRY_HORIZON_HOURS'],
     [{ DIGEST_THRESHOLD: '' + 10_000 }, 'Invalid setting DIGEST_THRESHOLD'],
+    [{ LOG_LEVEL: 'verbose' }, 'Invalid setting LOG_LEVEL: expected one of debug, info, warn, error, got "verbose"'],
     [{ ATTENDANCE_ZONES: 'maybe' }, 'Invalid setting ATTENDANCE_ZONES: expected on or off, got "maybe"'],
     [{ TEMPLATES_DIR: '/nonexistent/templates' }, 'Invalid setting TEMPLATES_DIR: expected an existing folder of card templates'],
     [{ CONFIG_FILE: '/nonexistent/routing.json' }, 'Invalid setting CONFIG_FILE: expected a readable JSON file (file not found)'],

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { MessageSender } from '../feishu/client.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { Delivery, Store } from '../store/store.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { CardContents } from './card-content.js';
@@ -43,6 +44,7 @@ export interface WorkerDeps {
   sender: MessageSender;
   cards: CardContents;
   log: Logger;
+  metrics?: Pick<Metrics, 'delivery' | 'sentAfter' | 'rateLimitWait' | 'tokenRefresh'>;
   options?: Partial<WorkerOptions>;
 }
 
@@ -153,6 +155,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     const fields = {
       deliveryId: delivery.id,
       eventId: delivery.eventId ?? undefined,
+      instanceCode: delivery.instanceCode ?? undefined,
       audience: delivery.audience,
       receiveIdType: delivery.receiveIdType,
       attempt: delivery.attempts + 1,
@@ -176,28 +179,35 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     if (result.ok) {
       store.markSent(delivery.id, result.messageId, now);
       stats.sent++;
+      deps.metrics?.delivery('sent');
+      deps.metrics?.sentAfter((now - delivery.createdAt) / 1000);
       log.info('delivery sent', { ...fields, messageId: result.messageId, latencyMs: now - delivery.createdAt });
       return;
     }
     const decision = decide(result);
     if (decision.action === 'dead') {
+      deps.metrics?.delivery('dead');
       store.markDead(delivery.id, decision.reason, now);
       log.error('delivery dead', { ...fields, reason: decision.reason });
       return;
     }
     if (now - delivery.retryFrom >= options.horizonMs) {
+      deps.metrics?.delivery('dead');
       const reason = `gave up after ${Math.round(options.horizonMs / 60_000)} min: ${decision.reason}`;
       store.markDead(delivery.id, reason, now);
       log.error('delivery dead', { ...fields, reason });
       return;
     }
     let wait = backoffDelay(delivery.attempts, options.backoff);
+    deps.metrics?.delivery('retried');
     if (decision.action === 'refresh-token') {
+      deps.metrics?.tokenRefresh();
       sender.invalidateToken();
       // One immediate retry with a fresh token; a second token failure in a row backs off.
       if (!delivery.lastError?.startsWith('token:')) wait = 0;
     } else if (decision.rateLimited) {
       stats.rateLimited++;
+      deps.metrics?.rateLimitWait();
       // Feishu says how long this recipient must wait; every send to it waits, not just this one.
       wait = Math.max(decision.retryAfterMs ?? 1000, wait);
       cooldowns.set(recipientKey(delivery), now + wait);

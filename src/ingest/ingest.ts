@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { kindForEventType } from '../approvals/index.js';
 import type { Recipient } from '../approvals/types.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import { recipientsFor, type Routing } from '../routing.js';
 import type { NewEvent, Store } from '../store/store.js';
 import type { EventEnvelope } from './envelope.js';
@@ -21,6 +22,7 @@ export interface IngestDeps {
   log: Logger;
   /** Called after an accepted event is committed (the delivery worker's wake-up). */
   onAccepted?: () => void;
+  metrics?: Pick<Metrics, 'event'>;
   now?: () => number;
 }
 
@@ -59,6 +61,7 @@ export function createIngest(deps: IngestDeps) {
       eventType: envelope.eventType,
       ...(record.reason !== undefined && stored !== 'duplicate' ? { reason: record.reason } : {}),
     };
+    deps.metrics?.event(envelope.eventType, outcome.outcome);
     const fields = { source, ...outcome, instanceCode: record.instanceCode, deliveries: stored === 'stored' ? deliveries.length : 0 };
     if (outcome.outcome === 'rejected') deps.log.warn('event rejected', fields);
     else deps.log.info(`event ${outcome.outcome}`, fields);

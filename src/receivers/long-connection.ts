@@ -8,6 +8,7 @@ import type { Ingest } from '../ingest/ingest.js';
 import { fetchHttpInstance } from '../feishu/http.js';
 import { sdkLogger } from '../feishu/sdk-logger.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
 
@@ -19,9 +20,10 @@ export interface LongConnectionDeps {
   pingTimeoutSeconds: number;
   ingest: Ingest;
   log: Logger;
+  metrics?: Pick<Metrics, 'event'>;
 }
 
-export function startLongConnection({ appId, appSecret, baseUrl, pingTimeoutSeconds, ingest, log }: LongConnectionDeps) {
+export function startLongConnection({ appId, appSecret, baseUrl, pingTimeoutSeconds, ingest, log, metrics }: LongConnectionDeps) {
   let state: ConnectionState = 'connecting';
   const setState = (next: ConnectionState, fields: Record<string, unknown> = {}) => {
     if (next === state) return;
@@ -49,12 +51,14 @@ export function startLongConnection({ appId, appSecret, baseUrl, pingTimeoutSeco
       if (!opened.ok) {
         // Nothing to store and nothing a re-push would fix: acknowledged, and logged.
         log.warn('long connection frame refused', { error: opened.error });
+        metrics?.event('unverified', 'refused');
         return undefined;
       }
       const { envelope } = opened;
       if (envelope.kind !== 'event') return undefined;
       if (envelope.appId !== undefined && envelope.appId !== appId) {
         log.warn('long connection event for another app refused', { eventId: envelope.eventId, appId: envelope.appId });
+        metrics?.event(envelope.eventType, 'refused');
         return undefined;
       }
       try {

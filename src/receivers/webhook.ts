@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Ingest } from '../ingest/ingest.js';
 import { verifyWebhookRequest, type WebhookSecurity } from '../ingest/verify.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 
 export const WEBHOOK_PATH = '/webhook/event';
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -12,9 +13,10 @@ export interface WebhookDeps {
   security: WebhookSecurity;
   ingest: Ingest;
   log: Logger;
+  metrics?: Pick<Metrics, 'event'>;
 }
 
-export function webhookRoutes({ security, ingest, log }: WebhookDeps): Hono {
+export function webhookRoutes({ security, ingest, log, metrics }: WebhookDeps): Hono {
   const app = new Hono();
 
   app.post(
@@ -27,10 +29,12 @@ export function webhookRoutes({ security, ingest, log }: WebhookDeps): Hono {
         verified = verifyWebhookRequest({ rawBody, header: (name) => c.req.header(name) }, security);
       } catch (error) {
         log.warn('webhook request unreadable', { error });
+        metrics?.event('unverified', 'refused');
         return c.json({ error: 'the request could not be read' }, 400);
       }
       if (!verified.ok) {
         log.warn('webhook request refused', { status: verified.status, error: verified.error });
+        metrics?.event('unverified', 'refused');
         return c.json({ error: verified.error }, verified.status);
       }
       const { envelope } = verified;

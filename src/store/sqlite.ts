@@ -51,6 +51,7 @@ interface DeliveryRow {
   id: number;
   event_id: string | null;
   kind: string | null;
+  instance_code: string | null;
   payload: string | null;
   audience: string;
   receive_id_type: string;
@@ -72,6 +73,7 @@ function toDelivery(row: DeliveryRow): Delivery {
     id: row.id,
     eventId: row.event_id,
     kind: row.kind as Delivery['kind'],
+    instanceCode: row.instance_code,
     payload: row.payload,
     audience: row.audience as Delivery['audience'],
     receiveIdType: row.receive_id_type as Delivery['receiveIdType'],
@@ -89,7 +91,7 @@ function toDelivery(row: DeliveryRow): Delivery {
   };
 }
 
-const SELECT_DELIVERIES = `SELECT d.*, e.kind AS kind, e.payload AS payload FROM deliveries d LEFT JOIN events e USING (event_id)`;
+const SELECT_DELIVERIES = `SELECT d.*, e.kind AS kind, e.payload AS payload, e.instance_code AS instance_code FROM deliveries d LEFT JOIN events e USING (event_id)`;
 // A team delivery that may be folded into a digest: due, pending, and never attempted (an
 // attempted one may have reached the chat already and must be resent as itself, same uuid).
 const freshTeam = (t = '') => `${t}status = 'pending' AND ${t}audience = 'team' AND ${t}attempts = 0 AND ${t}next_attempt_at <= ?`;
@@ -163,6 +165,11 @@ export function openSqliteStore(path: string): Store {
   const purgeDigests = db.prepare(
     `DELETE FROM deliveries WHERE audience = 'digest' AND status = 'sent' AND updated_at < ?
        AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = deliveries.id)`,
+  );
+
+  const outbox = db.prepare(
+    `SELECT COUNT(*) FILTER (WHERE status = 'pending') AS pending, COUNT(*) FILTER (WHERE status = 'dead') AS dead,
+            MIN(created_at) FILTER (WHERE status IN ('pending', 'digested')) AS oldest FROM deliveries WHERE status IN ('pending', 'dead', 'digested')`,
   );
 
   const record = db.transaction((event: NewEvent, deliveries: readonly NewDelivery[]): RecordResult => {
@@ -247,6 +254,16 @@ export function openSqliteStore(path: string): Store {
 
     requeue: (id, now) => updateRequeue.run(now, now, now, id).changes === 1,
     requeueAllDead: (now) => updateRequeueAll.run(now, now, now).changes,
+
+    checkWritable() {
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('ROLLBACK');
+    },
+
+    outboxStats() {
+      const row = outbox.get() as { pending: number; dead: number; oldest: number | null };
+      return { pending: row.pending, dead: row.dead, oldestPendingCreatedAt: row.oldest ?? undefined };
+    },
 
     purgeBefore(cutoff) {
       const purged = purgeEvents.run(cutoff).changes;

@@ -33,6 +33,8 @@ export interface Delivery {
   /** null for a digest. */
   eventId: string | null;
   kind: ApprovalKindName | null;
+  /** null for a digest. */
+  instanceCode: string | null;
   /** The normalized event; null for a digest. */
   payload: string | null;
   audience: Audience;
@@ -80,6 +82,10 @@ export interface Store {
   /** Puts a dead delivery back in the queue, due now, with a fresh retry horizon. */
   requeue(id: number, now: number): boolean;
   requeueAllDead(now: number): number;
+  /** Throws unless the database takes a write lock now. */
+  checkWritable(): void;
+  /** What waits in the outbox: pending deliveries (not counting digest members), dead ones, the oldest pending. */
+  outboxStats(): { pending: number; dead: number; oldestPendingCreatedAt: number | undefined };
   /** Forgets events (and their sent deliveries) received before `cutoff` that have nothing left to do. */
   purgeBefore(cutoff: number): number;
   close(): void;

@@ -31,7 +31,7 @@ describe('long connection', () => {
     expect((await fetch(h.webhook, { method: 'POST', body: '{}' })).status).toBe(404);
     const ready = await fetch(h.bot.url + '/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, checks: { database: { ok: true }, longConnection: { ok: true, state: 'connected' } } });
+    expect(await ready.json()).toMatchObject({ ready: true, checks: { database: { ok: true }, longConnection: { ok: true, state: 'connected' }, outbox: { ok: true } } });
   });
 
   it('reconnects after the server drops the socket mid-stream; nothing is lost or doubled', async () => {

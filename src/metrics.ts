@@ -1,0 +1,67 @@
+// Prometheus metrics (prom-client), one registry per bot so that several bots in one process
+// (tests) keep their own counts.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Store } from './store/store.js';
+
+export type EventOutcome = 'accepted' | 'duplicate' | 'rejected' | 'ignored' | 'refused';
+export type DeliveryOutcome = 'sent' | 'retried' | 'dead';
+
+export function createMetrics(store: Pick<Store, 'outboxStats'>) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const events = new Counter({
+    name: 'approval_bot_events_total',
+    help: 'Events received, by event type and outcome',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const deliveries = new Counter({
+    name: 'approval_bot_deliveries_total',
+    help: 'Delivery attempts, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'approval_bot_delivery_latency_seconds',
+    help: 'From receiving an event to sending its card',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+    registers: [registry],
+  });
+  const rateLimitWaits = new Counter({
+    name: 'approval_bot_rate_limit_waits_total',
+    help: 'Times Feishu said to wait (99991400 / 429 / 230020)',
+    registers: [registry],
+  });
+  const tokenRefreshes = new Counter({
+    name: 'approval_bot_token_refreshes_total',
+    help: 'Tenant tokens dropped because Feishu called them invalid',
+    registers: [registry],
+  });
+  const outbox = () => store.outboxStats();
+  new Gauge({
+    name: 'approval_bot_outbox_depth',
+    help: 'Deliveries waiting to be sent',
+    registers: [registry],
+    collect() {
+      this.set(outbox().pending);
+    },
+  });
+  new Gauge({
+    name: 'approval_bot_dead_deliveries',
+    help: 'Deliveries given up, waiting for an operator',
+    registers: [registry],
+    collect() {
+      this.set(outbox().dead);
+    },
+  });
+  return {
+    registry,
+    event: (type: string, outcome: EventOutcome) => events.inc({ type: type.slice(0, 80), outcome }),
+    delivery: (outcome: DeliveryOutcome) => deliveries.inc({ outcome }),
+    sentAfter: (seconds: number) => latency.observe(seconds),
+    rateLimitWait: () => rateLimitWaits.inc(),
+    tokenRefresh: () => tokenRefreshes.inc(),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,107 @@
+// What an operator sees: readiness with reasons, Prometheus metrics, log lines.
+import { afterEach, describe, expect, it } from 'vitest';
+import { remedySeedEvent, shiftSeedEvent } from '../../src/sandbox/seed-events.js';
+import { APP, eventually, startHarness, type Harness } from '../support/harness.js';
+
+const identity = { appId: APP.appId, token: APP.verificationToken };
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('GET /readyz', () => {
+  it('is ready with each check and its reason', async () => {
+    h = await startHarness();
+    const response = await fetch(h.bot.url + '/readyz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ready: true, checks: { database: { ok: true }, outbox: { ok: true, oldestWaitingSeconds: 0 } } });
+  });
+
+  it('is not ready (503) when a delivery has waited over 5 minutes', async () => {
+    h = await startHarness();
+    h.sandbox.fail({ httpStatus: 500, code: 0, msg: 'down' });
+    const sixMinutesAgo = Date.now() - 6 * 60_000;
+    h.bot.store.recordEvent(
+      { eventId: 'ev_old', eventType: 'shift_approval', kind: 'shift', instanceCode: 'OLD', status: 'accepted', payload: '{}', receivedAt: sixMinutesAgo },
+      [{ audience: 'employee', receiveIdType: 'open_id', receiveId: 'ou_old', uuid: 'u-old' }],
+    );
+    const response = await fetch(h.bot.url + '/readyz');
+    expect(response.status).toBe(503);
+    expect((await response.json()).checks.outbox).toEqual({ ok: false, oldestWaitingSeconds: 360, reason: 'a delivery has waited over 5 minutes' });
+  });
+
+  it('is not ready (503) when the database cannot be written', async () => {
+    h = await startHarness();
+    h.bot.store.close();
+    const response = await fetch(h.bot.url + '/readyz');
+    expect(response.status).toBe(503);
+    const body = await response.json();
+    expect(body.ready).toBe(false);
+    expect(body.checks.database).toMatchObject({ ok: false, reason: expect.stringMatching(/^not writable: /) });
+  });
+});
+
+describe('GET /metrics', () => {
+  it('counts events by type and outcome, deliveries, latency and the outbox, in Prometheus text', async () => {
+    h = await startHarness();
+    await h.push(remedySeedEvent({ ...identity, eventId: 'ev_m1' }));
+    await h.push(remedySeedEvent({ ...identity, eventId: 'ev_m1' }));
+    await h.push(shiftSeedEvent(identity, { shift_time: 'soon' }));
+    await h.push({ schema: '2.0', header: { event_id: 'ev_m3', event_type: 'leave_approval', token: APP.verificationToken, app_id: APP.appId }, event: {} });
+    await fetch(h.webhook, { method: 'POST', body: 'not json' });
+    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 2, 'sent');
+    const response = await fetch(h.bot.url + '/metrics');
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('approval_bot_events_total{type="approval.instance.remedy_group_update_v4",outcome="accepted"} 1');
+    expect(text).toContain('approval_bot_events_total{type="approval.instance.remedy_group_update_v4",outcome="duplicate"} 1');
+    expect(text).toContain('approval_bot_events_total{type="shift_approval",outcome="rejected"} 1');
+    expect(text).toContain('approval_bot_events_total{type="leave_approval",outcome="ignored"} 1');
+    expect(text).toContain('approval_bot_events_total{type="unverified",outcome="refused"} 1');
+    expect(text).toContain('approval_bot_deliveries_total{outcome="sent"} 2');
+    expect(text).toContain('approval_bot_delivery_latency_seconds_count 2');
+    expect(text).toContain('approval_bot_outbox_depth 0');
+    expect(text).toContain('approval_bot_dead_deliveries 0');
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+  });
+
+  it('counts retries, rate-limit waits, token refreshes and dead deliveries', async () => {
+    h = await startHarness();
+    h.sandbox.fail({ match: (s) => s.receiveIdType === 'chat_id', code: 230002, msg: 'Bot is not in the chat' });
+    h.sandbox.fail({ match: (s) => s.receiveIdType === 'user_id', times: 1, httpStatus: 429, code: 99991400, msg: 'limit', headers: { 'x-ogw-ratelimit-reset': '1' } });
+    await h.push(remedySeedEvent(identity));
+    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 1, 'the DM', 5000);
+    h.sandbox.revokeTokens();
+    await h.push(shiftSeedEvent(identity));
+    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 2, 'the shift DM', 5000);
+    const text = await (await fetch(h.bot.url + '/metrics')).text();
+    expect(text).toContain('approval_bot_deliveries_total{outcome="dead"} 2');
+    expect(text).toMatch(/approval_bot_deliveries_total\{outcome="retried"\} [2-9]/);
+    expect(text).toContain('approval_bot_rate_limit_waits_total 1');
+    expect(text).toMatch(/approval_bot_token_refreshes_total [1-9]/);
+    expect(text).toContain('approval_bot_dead_deliveries 2');
+  });
+
+  it('asks for the bearer token when METRICS_TOKEN is set', async () => {
+    h = await startHarness({ env: { METRICS_TOKEN: 'metrics-secret-1' } });
+    expect((await fetch(h.bot.url + '/metrics')).status).toBe(401);
+    expect((await fetch(h.bot.url + '/metrics', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    const ok = await fetch(h.bot.url + '/metrics', { headers: { authorization: 'Bearer metrics-secret-1' } });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('logs', () => {
+  it('write one JSON line per event and per delivery attempt, with the ids that tie them together', async () => {
+    h = await startHarness();
+    await h.push(remedySeedEvent({ ...identity, eventId: 'ev_log' }));
+    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 2, 'sent');
+    const records = h.logs.map((l) => JSON.parse(l));
+    const event = records.find((r) => r.msg === 'event accepted');
+    expect(event).toMatchObject({ level: 'info', eventId: 'ev_log', instanceCode: 'FC2CB9B2-966F-4B65-AC7E-B21E04F497CB', source: 'webhook' });
+    const sent = records.filter((r) => r.msg === 'delivery sent');
+    expect(sent).toHaveLength(2);
+    for (const r of sent) expect(r).toMatchObject({ eventId: 'ev_log', instanceCode: 'FC2CB9B2-966F-4B65-AC7E-B21E04F497CB', deliveryId: expect.any(Number), attempt: 1, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+  });
+});
