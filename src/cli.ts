@@ -7,6 +7,8 @@ import { loadTemplates, TemplateError } from './cards/templates.js';
 import { describeCard, type Locale } from './cards/text-view.js';
 import { isTimeZone } from './cards/time.js';
 import { openEnvelope } from './ingest/envelope.js';
+import { WEBHOOK_PATH } from './receivers/webhook.js';
+import { pushEvent } from './sandbox/feishu-push.js';
 import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, databasePathFrom, loadDotEnv } from './config.js';
@@ -20,9 +22,13 @@ const USAGE = `usage:
   npm run cli -- render [--sample remedy|shift | --event <event.json>] [--audience employee|team]
                         [--templates <dir>] [--zone <IANA zone>] [--team-zone <IANA zone>]
                         [--locale zh_cn|en_us|ja_jp]
+  npm run cli -- send-sample remedy|shift --url <bot url> [--<field> <value> …]
 
 deliveries and requeue read DATABASE_URL from the environment or ./.env (default
-file:./data/bot.sqlite). render prints a card's JSON and how it reads, without sending it.`;
+file:./data/bot.sqlite). render prints a card's JSON and how it reads, without sending it.
+send-sample posts a realistic event to a running bot, encrypted and signed with FEISHU_ENCRYPT_KEY
+and carrying FEISHU_APP_ID and FEISHU_VERIFICATION_TOKEN (environment or ./.env), and reports the
+answer; --<field> <value> sets a field of the event (e.g. --employee_id u_42 --remedy_reason hi).`;
 
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'sent', 'dead', 'digested'];
 
@@ -49,9 +55,44 @@ export function deliveryTable(rows: readonly Delivery[], now: number): string {
   return [header, ...lines].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
-function main(argv: string[]): number {
+async function sendSample(args: string[]): Promise<number> {
+  const [kind, ...rest] = args;
+  if (kind !== 'remedy' && kind !== 'shift') throw new UsageError('send-sample needs remedy or shift');
+  const fields: Record<string, unknown> = {};
+  let url: string | undefined;
+  for (let i = 0; i < rest.length; i += 2) {
+    const flag = rest[i]!;
+    const value = rest[i + 1];
+    if (!flag.startsWith('--') || value === undefined) throw new UsageError(`expected --<field> <value>, got ${flag}`);
+    if (flag === '--url') url = value;
+    // Numbers stay numbers (remedy_time, start_time…); everything else is text.
+    else fields[flag.slice(2)] = /^\d+$/.test(value) ? Number(value) : value;
+  }
+  if (url === undefined) throw new UsageError('send-sample needs --url <bot url>');
+  const target = new URL(url);
+  if (target.pathname === '/' || target.pathname === '') target.pathname = WEBHOOK_PATH;
+  loadDotEnv();
+  const appId = process.env.FEISHU_APP_ID?.trim() || 'cli_a1b2c3d4e5f60718';
+  const token = process.env.FEISHU_VERIFICATION_TOKEN?.trim() || undefined;
+  const encryptKey = process.env.FEISHU_ENCRYPT_KEY?.trim() || undefined;
+  const identity = { appId, token };
+  const now = Date.now();
+  const instance = crypto.randomUUID().toUpperCase();
+  const event =
+    kind === 'remedy'
+      ? remedySeedEvent(identity, { instance_code: instance, employee_id: 'sample_user', remedy_time: now - 3600_000, remedy_reason: 'deployment check', start_time: Math.floor(now / 1000) - 600, end_time: Math.floor(now / 1000), ...fields })
+      : shiftSeedEvent(identity, { instance_code: instance, shift_time: '2026-12-01 09:00:00', return_time: '2026-12-02 09:00:00', shift_reason: 'deployment check', ...fields });
+  const response = await pushEvent(target.toString(), event, { encryptKey });
+  const body = await response.text();
+  console.log(`POST ${target} (${encryptKey ? 'encrypted and signed' : 'plain: FEISHU_ENCRYPT_KEY is not set'}) → ${response.status} ${body}`);
+  console.log(`instance_code ${(kind === 'remedy' ? (event as ReturnType<typeof remedySeedEvent>).event.object : (event as ReturnType<typeof shiftSeedEvent>).event).instance_code}`);
+  return response.status === 200 ? 0 : 1;
+}
+
+function main(argv: string[]): number | Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'render') return render(rest);
+  if (command === 'send-sample') return sendSample(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -162,12 +203,13 @@ function render(args: string[]): number {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
-    else if (error instanceof ConfigError || error instanceof TemplateError || error instanceof TypeError) console.error(error.message);
-    else console.error(`cli failed: ${(error as Error).message}`);
-    process.exitCode = 2;
-  }
+  (async () => main(process.argv.slice(2)))().then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+      else if (error instanceof ConfigError || error instanceof TemplateError || error instanceof TypeError) console.error(error.message);
+      else console.error(`cli failed: ${(error as Error).message}`);
+      process.exitCode = 2;
+    },
+  );
 }
