@@ -67,7 +67,7 @@ describe('robustness', () => {
         while (cursor < plan.length) {
           const item = plan[cursor++]!;
           const { body, headers } = item.make();
-          const response = await fetch(h!.webhook, { method: 'POST', body, headers });
+          const response = await fetch(h!.webhook, { method: 'POST', body: body as BodyInit, headers });
           await response.arrayBuffer();
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           if (item.valid) validAnswers.push(response.status);
