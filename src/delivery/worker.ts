@@ -68,6 +68,9 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let lastPrune = 0;
+  let kickScheduled = false;
+  /** The app's send budget is spent until then: looking at the outbox before is wasted work. */
+  let appBlockedUntil = 0;
 
   function schedule(wakeAt: number): void {
     if (!running) return;
@@ -99,6 +102,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     if (!running) return;
     const now = options.now();
     let wakeAt = Infinity;
+    if (now < appBlockedUntil) return schedule(appBlockedUntil);
     try {
       if (now - lastPrune > 10_000) {
         limiter.prune(now);
@@ -107,7 +111,10 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       }
       let slots = options.concurrency - inFlight.size;
       if (slots > 0) {
-        const backlogged = new Set(store.chatBacklogs(now, options.digestThreshold + 1).map((b) => b.chatId));
+        // Which chats have a backlog to fold: asked once per pump, and only if a team card comes up.
+        let backlogged: Set<string> | undefined;
+        const isBacklogged = (chatId: string) =>
+          (backlogged ??= new Set(store.chatBacklogs(now, options.digestThreshold + 1).map((b) => b.chatId))).has(chatId);
         const folded = new Set<number>();
         for (const row of store.dueDeliveries(now, BATCH, new Set(inFlight.keys()))) {
           if (folded.has(row.id)) continue; // just carried into a digest
@@ -121,12 +128,15 @@ export function createDeliveryWorker(deps: WorkerDeps) {
           if (!verdict.ok) {
             // Infinity: a send in flight holds the slot; its finish pumps again.
             if (Number.isFinite(verdict.waitMs)) wakeAt = Math.min(wakeAt, now + verdict.waitMs);
-            if (verdict.scope === 'app') break;
+            if (verdict.scope === 'app') {
+              if (Number.isFinite(verdict.waitMs)) appBlockedUntil = now + verdict.waitMs;
+              break;
+            }
             continue;
           }
           let delivery = row;
-          if (row.audience === 'team' && row.attempts === 0 && backlogged.has(row.receiveId)) {
-            backlogged.delete(row.receiveId);
+          if (row.audience === 'team' && row.attempts === 0 && isBacklogged(row.receiveId)) {
+            backlogged!.delete(row.receiveId);
             const digest = fold(row.receiveId, now);
             if (digest) {
               digest.memberIds.forEach((id) => folded.add(id));
@@ -239,7 +249,13 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     },
     /** Look at the outbox now (after new deliveries were stored). */
     kick(): void {
-      if (running) setImmediate(pump);
+      // Many events in one burst make one look at the outbox, not one each.
+      if (!running || kickScheduled) return;
+      kickScheduled = true;
+      setImmediate(() => {
+        kickScheduled = false;
+        pump();
+      });
     },
     /** Stops picking new work and waits up to `graceMs` for sends in flight. */
     async stop(graceMs = 10_000): Promise<void> {

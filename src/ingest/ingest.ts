@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.js';
 import { recipientsFor, type Routing } from '../routing.js';
 import type { NewEvent, Store } from '../store/store.js';
 import type { EventEnvelope } from './envelope.js';
+import { groupCommit } from './group-commit.js';
 
 export type IngestOutcome = {
   outcome: 'accepted' | 'duplicate' | 'rejected' | 'ignored';
@@ -33,39 +34,41 @@ export function deliveryUuid(eventId: string, recipient: Pick<Recipient, 'receiv
 
 export function createIngest(deps: IngestDeps) {
   const now = deps.now ?? Date.now;
+  const record = groupCommit(deps.store);
 
-  return function ingest(envelope: EventEnvelope, source: string): IngestOutcome {
+  /** Resolves once the event is durably stored (or known as a duplicate); rejects if it could not be. */
+  return async function ingest(envelope: EventEnvelope, source: string): Promise<IngestOutcome> {
     const base = { eventId: envelope.eventId, eventType: envelope.eventType, receivedAt: now() };
     const kind = kindForEventType(envelope.eventType);
-    let record: NewEvent;
+    let entry: NewEvent;
     let deliveries: ReturnType<typeof planDeliveries> = [];
 
     if (!kind) {
-      record = { ...base, status: 'ignored', reason: 'not an event type this bot handles' };
+      entry = { ...base, status: 'ignored', reason: 'not an event type this bot handles' };
     } else {
       const normalized = kind.normalize(envelope.payload, envelope);
       if (normalized.ok) {
         const event = normalized.event;
-        record = { ...base, kind: event.kind, instanceCode: event.instanceCode, status: 'accepted', payload: JSON.stringify(event) };
+        entry = { ...base, kind: event.kind, instanceCode: event.instanceCode, status: 'accepted', payload: JSON.stringify(event) };
         deliveries = planDeliveries(envelope.eventId, recipientsFor(event, deps.routing));
       } else {
         // Kept with the payload as received, so an operator can see and replay it.
-        record = { ...base, kind: kind.kind, status: normalized.outcome, reason: normalized.reason, payload: serialise(envelope.payload) };
+        entry = { ...base, kind: kind.kind, status: normalized.outcome, reason: normalized.reason, payload: serialise(envelope.payload) };
       }
     }
 
-    const stored = deps.store.recordEvent(record, deliveries);
+    const stored = await record(entry, deliveries);
     const outcome: IngestOutcome = {
-      outcome: stored === 'duplicate' ? 'duplicate' : record.status,
+      outcome: stored === 'duplicate' ? 'duplicate' : entry.status,
       eventId: envelope.eventId,
       eventType: envelope.eventType,
-      ...(record.reason !== undefined && stored !== 'duplicate' ? { reason: record.reason } : {}),
+      ...(entry.reason !== undefined && stored !== 'duplicate' ? { reason: entry.reason } : {}),
     };
     deps.metrics?.event(envelope.eventType, outcome.outcome);
-    const fields = { source, ...outcome, instanceCode: record.instanceCode, deliveries: stored === 'stored' ? deliveries.length : 0 };
+    const fields = { source, ...outcome, instanceCode: entry.instanceCode, deliveries: stored === 'stored' ? deliveries.length : 0 };
     if (outcome.outcome === 'rejected') deps.log.warn('event rejected', fields);
     else deps.log.info(`event ${outcome.outcome}`, fields);
-    if (stored === 'stored' && record.status === 'accepted') deps.onAccepted?.();
+    if (stored === 'stored' && entry.status === 'accepted') deps.onAccepted?.();
     return outcome;
   };
 }

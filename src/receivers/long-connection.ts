@@ -62,7 +62,7 @@ export function startLongConnection({ appId, appSecret, baseUrl, pingTimeoutSeco
         return undefined;
       }
       try {
-        ingest(envelope, 'ws');
+        await ingest(envelope, 'ws');
       } catch (error) {
         log.error('event could not be stored; acknowledged as failed', { eventId: envelope.eventId, error });
         throw error;

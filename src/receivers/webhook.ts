@@ -44,7 +44,7 @@ export function webhookRoutes({ security, ingest, log, metrics }: WebhookDeps): 
       }
       let result;
       try {
-        result = ingest(envelope, 'webhook');
+        result = await ingest(envelope, 'webhook');
       } catch (error) {
         // Not stored, so not acknowledged: Feishu re-pushes it.
         log.error('event could not be stored', { eventId: envelope.eventId, error });

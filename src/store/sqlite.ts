@@ -182,6 +182,10 @@ export function openSqliteStore(path: string): Store {
     return 'stored';
   });
 
+  const recordMany = db.transaction((batch: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>) =>
+    batch.map(({ event, deliveries }) => record(event, deliveries)),
+  );
+
   const digest = db.transaction((chatId: string, memberIds: readonly number[], uuid: string, now: number) => {
     const id = Number(insertDigest.run(chatId, uuid, now, now, now, now).lastInsertRowid);
     for (const memberId of memberIds) {
@@ -193,6 +197,7 @@ export function openSqliteStore(path: string): Store {
 
   return {
     recordEvent: (event, deliveries) => record(event, deliveries),
+    recordEvents: (batch) => recordMany(batch),
 
     event(eventId) {
       const row = selectEvent.get(eventId) as Record<string, unknown> | undefined;

@@ -58,6 +58,8 @@ export type RecordResult = 'stored' | 'duplicate';
 
 export interface Store {
   recordEvent(event: NewEvent, deliveries: readonly NewDelivery[]): RecordResult;
+  /** Several events in one transaction (one fsync): all are stored, or none and it throws. */
+  recordEvents(batch: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>): RecordResult[];
   event(eventId: string): StoredEvent | undefined;
   /** Pending deliveries due at `now`, oldest first, skipping those already in flight. */
   dueDeliveries(now: number, limit: number, exclude: ReadonlySet<number>): Delivery[];

@@ -63,9 +63,9 @@ describe('long connection', () => {
     let failures = 1;
     const flaky = (store: Store): Store => ({
       ...store,
-      recordEvent(event, deliveries) {
+      recordEvents(batch) {
         if (failures-- > 0) throw new Error('disk I/O error');
-        return store.recordEvent(event, deliveries);
+        return store.recordEvents(batch);
       },
     });
     h = await startHarness({ env: { EVENT_MODE: 'ws' }, wrapStore: flaky });

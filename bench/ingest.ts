@@ -1,0 +1,148 @@
+// Side by side: the bot's full ingest path (verify, decrypt, parse, durable dedupe and outbox
+// write, acknowledge) against the seed pages' reference receiver, on the same N unique encrypted
+// and signed events fired by autocannon with 20 connections. Each server runs in its own process.
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { WEBHOOK_PATH } from '../src/receivers/webhook.js';
+import { feishuRequest } from '../src/sandbox/feishu-push.js';
+import { startSandbox } from '../src/sandbox/open-platform.js';
+import { sandboxEnv, SANDBOX_APP } from '../src/sandbox/sandbox-settings.js';
+import { remedySeedEvent, shiftSeedEvent } from '../src/sandbox/seed-events.js';
+
+const N = Number(process.env.BENCH_EVENTS ?? 20_000);
+const ROOT = resolve(import.meta.dirname, '..');
+
+interface Figures {
+  name: string;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  peakRssMb: number;
+  non2xx: number;
+  errors: number;
+}
+
+function events(prefix: string) {
+  const identity = (i: number) => ({ appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken, eventId: `${prefix}_${i}` });
+  return Array.from({ length: N }, (_, i) =>
+    feishuRequest(
+      i % 2 === 0
+        ? remedySeedEvent(identity(i), { instance_code: `${prefix}-R-${i}`, employee_id: `u_${i % 500}` })
+        : shiftSeedEvent(identity(i), { instance_code: `${prefix}-S-${i}`, open_id: `ou_${i % 500}` }),
+      { encryptKey: SANDBOX_APP.encryptKey },
+    ),
+  );
+}
+
+function rssMb(pid: number): number {
+  try {
+    return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function listening(child: ChildProcess): Promise<number> {
+  let out = '';
+  return new Promise((resolvePort, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.includes('listening"'));
+      if (line) resolvePort(JSON.parse(line).port);
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+}
+
+async function fire(name: string, child: ChildProcess, url: string, bodies: ReturnType<typeof events>): Promise<Figures> {
+  let next = 0;
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid!))), 100);
+  const result = await autocannon({
+    url,
+    connections: 20,
+    amount: bodies.length,
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const { body, headers } = bodies[next++ % bodies.length]!;
+          return { ...request, body, headers };
+        },
+      },
+    ],
+  });
+  clearInterval(sampler);
+  peak = Math.max(peak, rssMb(child.pid!));
+  return {
+    name,
+    perSecond: result['2xx'] / (result.duration || 1),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    peakRssMb: peak,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
+  const sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
+  try {
+    // The bot, as npm start runs it; start-to-ready is until /readyz answers 200.
+    const started = performance.now();
+    const bot = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
+      cwd: ROOT,
+      // Logging at info, as in production: one line per event and per delivery is part of the cost.
+      env: { ...process.env, ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), LOG_LEVEL: 'info', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const botPort = await listening(bot);
+    let readyMs = NaN;
+    for (;;) {
+      const r = await fetch(`http://127.0.0.1:${botPort}/readyz`).catch(() => undefined);
+      if (r?.status === 200) {
+        readyMs = performance.now() - started;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const botFigures = await fire('bot', bot, `http://127.0.0.1:${botPort}${WEBHOOK_PATH}`, events('bench_bot'));
+    bot.kill('SIGTERM');
+
+    const reference = spawn(process.execPath, [join(ROOT, 'bench/reference-receiver.mjs')], {
+      cwd: ROOT,
+      env: { ...process.env, FEISHU_ENCRYPT_KEY: SANDBOX_APP.encryptKey, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const refPort = await listening(reference);
+    const refFigures = await fire('reference', reference, `http://127.0.0.1:${refPort}${WEBHOOK_PATH}`, events('bench_ref'));
+    reference.kill('SIGTERM');
+
+    console.log(`ingest benchmark — ${N} unique encrypted, signed events, autocannon with 20 connections`);
+    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+    for (const f of [botFigures, refFigures]) {
+      console.log(
+        `${f.name.padEnd(10)} ${f.perSecond.toFixed(0).padStart(6)} events/s  p50 ${f.p50} ms  p99 ${f.p99} ms  peak RSS ${f.peakRssMb.toFixed(0)} MB  non-2xx ${f.non2xx}  errors ${f.errors}`,
+      );
+    }
+    console.log(`bot/reference throughput: ${(botFigures.perSecond / refFigures.perSecond).toFixed(2)} (target ≥ 1.0)`);
+    console.log(`bot start to ready: ${(readyMs / 1000).toFixed(2)} s (target ≤ 1.5 s); targets: p99 ≤ 10 ms, peak RSS ≤ 200 MB`);
+  } finally {
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`bench failed: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);
