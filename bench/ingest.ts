@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   try {
     // The bot, as npm start runs it; start-to-ready is until /readyz answers 200.
     const started = performance.now();
-    const bot = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
+    const bot = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', join(ROOT, 'src/main.ts')], {
       cwd: ROOT,
       // Logging at info, as in production: one line per event and per delivery is part of the cost.
       env: { ...process.env, ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), LOG_LEVEL: 'info', PORT: '0' },

@@ -36,7 +36,8 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   now: Date.now,
 };
 
-const BATCH = 256;
+/** Rows read per look at the outbox, per free slot: enough to skip throttled recipients, no more. */
+const ROWS_PER_SLOT = 8;
 const DIGEST_CANDIDATES = 90;
 
 export interface WorkerDeps {
@@ -116,7 +117,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
         const isBacklogged = (chatId: string) =>
           (backlogged ??= new Set(store.chatBacklogs(now, options.digestThreshold + 1).map((b) => b.chatId))).has(chatId);
         const folded = new Set<number>();
-        for (const row of store.dueDeliveries(now, BATCH, new Set(inFlight.keys()))) {
+        for (const row of store.dueDeliveries(now, slots * ROWS_PER_SLOT, new Set(inFlight.keys()))) {
           if (folded.has(row.id)) continue; // just carried into a digest
           const key = recipientKey(row);
           const cooldown = cooldowns.get(key) ?? 0;
