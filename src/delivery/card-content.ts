@@ -28,10 +28,17 @@ export interface CardContentDeps {
 
 const eventOf = (delivery: Delivery) => JSON.parse(delivery.payload ?? 'null') as ApprovalEvent;
 
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The day the approval is about, in the employee's calendar as far as it is known before the zone. */
 export function approvalDay(event: ApprovalEvent, fallbackZone: string): string {
   if (event.kind === 'shift') return event.shiftTime.slice(0, 10);
-  return new Intl.DateTimeFormat('en-CA', { timeZone: fallbackZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(event.remedyAt);
+  let format = dayFormats.get(fallbackZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: fallbackZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(fallbackZone, format);
+  }
+  return format.format(event.remedyAt);
 }
 
 export function cardContents(deps: CardContentDeps): CardContents {

@@ -112,10 +112,8 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       }
       let slots = options.concurrency - inFlight.size;
       if (slots > 0) {
-        // Which chats have a backlog to fold: asked once per pump, and only if a team card comes up.
-        let backlogged: Set<string> | undefined;
-        const isBacklogged = (chatId: string) =>
-          (backlogged ??= new Set(store.chatBacklogs(now, options.digestThreshold + 1).map((b) => b.chatId))).has(chatId);
+        // A chat is folded at most once per pump, and asked about only when its card comes up.
+        const folding = new Set<string>();
         const folded = new Set<number>();
         for (const row of store.dueDeliveries(now, slots * ROWS_PER_SLOT, new Set(inFlight.keys()))) {
           if (folded.has(row.id)) continue; // just carried into a digest
@@ -136,8 +134,13 @@ export function createDeliveryWorker(deps: WorkerDeps) {
             continue;
           }
           let delivery = row;
-          if (row.audience === 'team' && row.attempts === 0 && isBacklogged(row.receiveId)) {
-            backlogged!.delete(row.receiveId);
+          if (
+            row.audience === 'team' &&
+            row.attempts === 0 &&
+            !folding.has(row.receiveId) &&
+            store.chatBacklogged(row.receiveId, now, options.digestThreshold + 1)
+          ) {
+            folding.add(row.receiveId);
             const digest = fold(row.receiveId, now);
             if (digest) {
               digest.memberIds.forEach((id) => folded.add(id));

@@ -41,9 +41,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
   last_attempt_at INTEGER,
   UNIQUE (event_id, receive_id_type, receive_id)
 );
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
-CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status);
+-- The queue, in due order: the worker's next rows and the next wake-up are index seeks, not a
+-- scan and sort of every waiting row (which made ingest slow down as the outbox grew).
+DROP INDEX IF EXISTS deliveries_due;
+DROP INDEX IF EXISTS deliveries_status;
+CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (status, next_attempt_at, id);
 CREATE INDEX IF NOT EXISTS deliveries_digest ON deliveries (digest_id) WHERE digest_id IS NOT NULL;
+-- Fresh team cards by chat: digest candidates, and whether a chat has a backlog, without a scan.
+CREATE INDEX IF NOT EXISTS deliveries_fresh_team ON deliveries (receive_id, id) WHERE status = 'pending' AND audience = 'team' AND attempts = 0;
 CREATE INDEX IF NOT EXISTS deliveries_last_attempt ON deliveries (last_attempt_at) WHERE last_attempt_at IS NOT NULL;
 `;
 
@@ -139,11 +144,13 @@ export function openSqliteStore(path: string): Store {
   );
   const updateRetry = db.prepare('UPDATE deliveries SET last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?');
   const updateDead = db.prepare("UPDATE deliveries SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?");
-  const selectBacklogs = db.prepare(
-    `SELECT receive_id AS chatId, COUNT(*) AS waiting FROM deliveries WHERE ${freshTeam()}
-     GROUP BY receive_id HAVING COUNT(*) >= ? ORDER BY MIN(id)`,
+  // Counts at most `min` rows, whatever the backlog: the question is only whether it reaches min.
+  const selectBacklogged = db
+    .prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM deliveries INDEXED BY deliveries_fresh_team WHERE receive_id = ? AND ${freshTeam()} LIMIT ?)`)
+    .pluck();
+  const selectCandidates = db.prepare(
+    `${SELECT_DELIVERIES.replace('deliveries d', 'deliveries d INDEXED BY deliveries_fresh_team')} WHERE d.receive_id = ? AND ${freshTeam('d.')} ORDER BY d.id LIMIT ?`,
   );
-  const selectCandidates = db.prepare(`${SELECT_DELIVERIES} WHERE d.receive_id = ? AND ${freshTeam('d.')} ORDER BY d.id LIMIT ?`);
   const insertDigest = db.prepare(
     `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at, retry_from)
      VALUES (NULL, 'digest', 'chat_id', ?, ?, 'pending', ?, ?, ?, ?)`,
@@ -228,7 +235,7 @@ export function openSqliteStore(path: string): Store {
     markRetry: (id, error, nextAttemptAt, now) => void updateRetry.run(error, nextAttemptAt, now, id),
     markDead: (id, error, now) => void updateDead.run(error, now, id),
 
-    chatBacklogs: (now, min) => selectBacklogs.all(now, min) as Array<{ chatId: string; waiting: number }>,
+    chatBacklogged: (chatId, now, min) => (selectBacklogged.get(chatId, now, min) as number) >= min,
     digestCandidates: (chatId, now, limit) => (selectCandidates.all(chatId, now, limit) as DeliveryRow[]).map(toDelivery),
 
     createDigest(chatId, memberIds, uuid, now) {

@@ -72,8 +72,8 @@ export interface Store {
   markSent(id: number, messageId: string, now: number): void;
   markRetry(id: number, error: string, nextAttemptAt: number, now: number): void;
   markDead(id: number, error: string, now: number): void;
-  /** Chats with more than `min - 1` due team deliveries never attempted. */
-  chatBacklogs(now: number, min: number): Array<{ chatId: string; waiting: number }>;
+  /** Whether at least `min` due team deliveries, never attempted, wait for this chat. */
+  chatBacklogged(chatId: string, now: number, min: number): boolean;
   /** Due team deliveries to a chat never attempted, oldest first: candidates for a digest. */
   digestCandidates(chatId: string, now: number, limit: number): Delivery[];
   /** Records a digest carrying these deliveries (all still pending and never attempted), or nothing. */

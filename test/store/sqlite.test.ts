@@ -81,7 +81,10 @@ describe('digests in the store', () => {
     const store = openSqliteStore(file());
     for (let i = 1; i <= 7; i++) store.recordEvent(accepted(`e${i}`, `I${i}`, 10), [team('oc_a', i)]);
     store.recordEvent(accepted('e8', 'I8', 10), [team('oc_b', 8)]);
-    expect(store.chatBacklogs(10, 6)).toEqual([{ chatId: 'oc_a', waiting: 7 }]);
+    expect(store.chatBacklogged('oc_a', 10, 6)).toBe(true);
+    expect(store.chatBacklogged('oc_a', 10, 8)).toBe(false);
+    expect(store.chatBacklogged('oc_b', 10, 6)).toBe(false);
+    expect(store.chatBacklogged('oc_a', 9, 1)).toBe(false); // not due yet
 
     const candidates = store.digestCandidates('oc_a', 10, 100);
     store.markAttempting(candidates[6]!.id, 10); // attempted once: may have reached the chat, never digested
