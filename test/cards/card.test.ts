@@ -4,6 +4,7 @@ import { CARD_MAX_BYTES, renderCard } from '../../src/cards/card.js';
 import { escapeMarkdown, shorten } from '../../src/cards/escape.js';
 import { loadTemplates, TEMPLATE_KEYS } from '../../src/cards/templates.js';
 import { describeCard } from '../../src/cards/text-view.js';
+import { markdownStrings } from '../support/markdown.js';
 
 const templates = loadTemplates();
 const ctx = { zone: 'Asia/Shanghai', brand: 'feishu' as const };
@@ -23,22 +24,6 @@ const shift = (reason: string, returnTime: string | null = '2026-12-02 09:00:00'
   returnTime,
   reason,
 });
-
-/** Every markdown string in a card (content and each i18n text). */
-function markdownTexts(card: unknown): string[] {
-  const out: string[] = [];
-  const walk = (node: unknown, inMarkdown: boolean) => {
-    if (typeof node === 'string') {
-      if (inMarkdown) out.push(node);
-    } else if (Array.isArray(node)) node.forEach((n) => walk(n, inMarkdown));
-    else if (node && typeof node === 'object') {
-      const md = inMarkdown || (node as { tag?: unknown }).tag === 'markdown';
-      for (const [key, value] of Object.entries(node)) if (key !== 'tag') walk(value, md);
-    }
-  };
-  walk(card, false);
-  return out;
-}
 
 const HOSTILE = 'late <at id=all></at> [x](https://example.com) **bold** "quoted" back\\slash\nsecond line # title `code` &#60;at id=all&#62; ~~strike~~ <font color=red>red</font> https://evil.example';
 
@@ -84,7 +69,7 @@ describe('escaping user text', () => {
       for (const audience of ['employee', 'team'] as const) {
         const { content } = renderCard(templates, event, audience, ctx);
         const card = JSON.parse(content);
-        for (const text of markdownTexts(card)) {
+        for (const text of markdownStrings(card)) {
           expect(text).not.toMatch(/<at/i);
           expect(text).not.toMatch(/\]\(/);
           expect(text).not.toContain('**bold');
