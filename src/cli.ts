@@ -32,7 +32,7 @@ answer; --<field> <value> sets a field of the event (e.g. --employee_id u_42 --r
 
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'sent', 'dead', 'digested'];
 
-export function age(ms: number): string {
+function age(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;

@@ -53,7 +53,6 @@ export class ConfigError extends Error {
   }
 }
 
-export const SECRET_SETTINGS = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'METRICS_TOKEN'] as const;
 
 const DOMAINS: Record<string, { url: string; brand: Brand }> = {
   feishu: { url: 'https://open.feishu.cn', brand: 'feishu' },

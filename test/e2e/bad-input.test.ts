@@ -147,7 +147,7 @@ describe('bad input, with an encrypt key and a verification token set', () => {
       [shiftSeedEvent({ ...identity, eventId: 'ev_bad_3' }, { shift_time: '2018-13-01 12:00:00' }), /shift_time/],
       [shiftSeedEvent({ ...identity, eventId: 'ev_bad_4' }, { instance_code: 42 }), /instance_code/],
     ];
-    for (const [event, reason] of cases) {
+    for (const [event] of cases) {
       const response = await h.push(event);
       expect(response.status).toBe(200);
       const body = await response.json();
