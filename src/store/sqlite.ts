@@ -179,6 +179,21 @@ export function openSqliteStore(path: string): Store {
             MIN(created_at) FILTER (WHERE status IN ('pending', 'digested')) AS oldest FROM deliveries WHERE status IN ('pending', 'dead', 'digested')`,
   );
 
+  /**
+   * Runs a write without its own fsync (synchronous=NORMAL): WAL keeps it through a process crash,
+   * and the next FULL commit makes it durable on disk too. Only for writes whose loss on power
+   * failure is harmless: an outcome recorded after a send (lost, the send is repeated with the
+   * same uuid and Feishu absorbs it). Events, outbox rows and attempts keep FULL.
+   */
+  const relaxed = (write: () => unknown): void => {
+    db.pragma('synchronous = NORMAL');
+    try {
+      write();
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
+  };
+
   const record = db.transaction((event: NewEvent, deliveries: readonly NewDelivery[]): RecordResult => {
     if (eventExists.get(event.eventId)) return 'duplicate';
     if (event.status === 'accepted' && businessKeyExists.get(event.kind, event.instanceCode)) return 'duplicate';
@@ -231,9 +246,9 @@ export function openSqliteStore(path: string): Store {
     nextDueAt: () => (selectNextDue.get() as number | null) ?? undefined,
     markAttempting: (id, now) => void updateAttempting.run(now, now, id),
     recentAttempts: (since) => selectRecentAttempts.all(since) as Array<{ receiveIdType: Delivery['receiveIdType']; receiveId: string; at: number }>,
-    markSent: (id, messageId, now) => void updateSent.run(messageId, now, id, id),
-    markRetry: (id, error, nextAttemptAt, now) => void updateRetry.run(error, nextAttemptAt, now, id),
-    markDead: (id, error, now) => void updateDead.run(error, now, id),
+    markSent: (id, messageId, now) => relaxed(() => updateSent.run(messageId, now, id, id)),
+    markRetry: (id, error, nextAttemptAt, now) => relaxed(() => updateRetry.run(error, nextAttemptAt, now, id)),
+    markDead: (id, error, now) => relaxed(() => updateDead.run(error, now, id)),
 
     chatBacklogged: (chatId, now, min) => (selectBacklogged.get(chatId, now, min) as number) >= min,
     digestCandidates: (chatId, now, limit) => (selectCandidates.all(chatId, now, limit) as DeliveryRow[]).map(toDelivery),

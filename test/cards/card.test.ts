@@ -114,3 +114,17 @@ describe('the 30 KB card limit', () => {
     expect(content).not.toContain('…');
   });
 });
+
+describe('digests', () => {
+  it('take the longest prefix that fits, and measure as built', async () => {
+    const { fitDigest } = await import('../../src/cards/digest.js');
+    const many = Array.from({ length: 200 }, (_, i) => remedy(`r${i}`));
+    const fitted = fitDigest(many, (e) => e, ctx);
+    expect(fitted.items.length).toBeGreaterThan(10);
+    expect(fitted.items.length).toBeLessThanOrEqual(90);
+    expect(Buffer.byteLength(fitted.content)).toBeLessThanOrEqual(CARD_MAX_BYTES - 2048);
+    const oneMore = fitDigest(many.slice(0, fitted.items.length + 1), (e) => e, ctx);
+    if (fitted.items.length < 90) expect(oneMore.items.length).toBe(fitted.items.length);
+    expect(JSON.parse(fitted.content).body.elements).toHaveLength(fitted.items.length * 2);
+  });
+});
