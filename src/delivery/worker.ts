@@ -65,7 +65,6 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   /** Recipients Feishu told to wait (429 / 230020), until when. */
   const cooldowns = new Map<string, number>();
   const inFlight = new Map<number, Promise<void>>();
-  const stats = { sent: 0, rateLimited: 0, digests: 0 };
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let lastPrune = 0;
@@ -94,7 +93,6 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     const memberIds = members.map((m) => m.id);
     const digest = store.createDigest(chatId, memberIds, digestUuid(chatId, members), now);
     if (!digest) return undefined;
-    stats.digests++;
     log.info('digest recorded', { deliveryId: digest.id, chatId, members: members.length });
     return { digest, memberIds };
   }
@@ -151,10 +149,10 @@ export function createDeliveryWorker(deps: WorkerDeps) {
             // The store failed mid-delivery: the row stays as it was and is tried again.
             .catch((error) => log.error('delivery failed unexpectedly', { deliveryId: delivery.id, error }))
             .finally(() => {
-            verdict.finish(options.now());
-            inFlight.delete(delivery.id);
-            pump();
-          });
+              verdict.finish(options.now());
+              inFlight.delete(delivery.id);
+              pump();
+            });
           inFlight.set(delivery.id, job);
           if (--slots === 0) break;
         }
@@ -178,39 +176,31 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     // other pump can fold it into a digest while its card is being rendered, and after a crash it
     // is resent as itself.
     store.markAttempting(delivery.id, options.now());
+    const giveUp = (reason: string) => {
+      deps.metrics?.delivery('dead');
+      store.markDead(delivery.id, reason, options.now());
+      log.error('delivery dead', { ...fields, reason });
+    };
     let content: string;
     try {
       content = await deps.cards.content(delivery);
     } catch (error) {
-      const reason = `card could not be rendered: ${(error as Error).message}`;
-      store.markDead(delivery.id, reason, options.now());
-      log.error('delivery dead', { ...fields, reason });
-      return;
+      return giveUp(`card could not be rendered: ${(error as Error).message}`);
     }
     const result = await sender.sendCard({ receiveIdType: delivery.receiveIdType, receiveId: delivery.receiveId, content, uuid: delivery.uuid });
     if (!running && !result.ok) return; // shutting down: leave it pending for the next start
     const now = options.now();
     if (result.ok) {
       store.markSent(delivery.id, result.messageId, now);
-      stats.sent++;
       deps.metrics?.delivery('sent');
       deps.metrics?.sentAfter((now - delivery.createdAt) / 1000);
       log.info('delivery sent', { ...fields, messageId: result.messageId, latencyMs: now - delivery.createdAt });
       return;
     }
     const decision = decide(result);
-    if (decision.action === 'dead') {
-      deps.metrics?.delivery('dead');
-      store.markDead(delivery.id, decision.reason, now);
-      log.error('delivery dead', { ...fields, reason: decision.reason });
-      return;
-    }
+    if (decision.action === 'dead') return giveUp(decision.reason);
     if (now - delivery.retryFrom >= options.horizonMs) {
-      deps.metrics?.delivery('dead');
-      const reason = `gave up after ${Math.round(options.horizonMs / 60_000)} min: ${decision.reason}`;
-      store.markDead(delivery.id, reason, now);
-      log.error('delivery dead', { ...fields, reason });
-      return;
+      return giveUp(`gave up after ${Math.round(options.horizonMs / 60_000)} min: ${decision.reason}`);
     }
     let wait = backoffDelay(delivery.attempts, options.backoff);
     deps.metrics?.delivery('retried');
@@ -220,7 +210,6 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       // One immediate retry with a fresh token; a second token failure in a row backs off.
       if (!delivery.lastError?.startsWith('token:')) wait = 0;
     } else if (decision.rateLimited) {
-      stats.rateLimited++;
       deps.metrics?.rateLimitWait();
       // Feishu says how long this recipient must wait; every send to it waits, not just this one.
       wait = Math.max(decision.retryAfterMs ?? 1000, wait);
@@ -272,8 +261,6 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       ]);
       clearTimeout(expired);
     },
-    inFlight: () => inFlight.size,
-    stats,
   };
 }
 

@@ -3,7 +3,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import type { ReceiveIdType } from '../approvals/types.js';
 import type { Logger } from '../log.js';
 import { fetchHttpInstance, OpenPlatformHttpError } from './http.js';
-import { sdkLogger } from './sdk-logger.js';
+import { describeError, sdkLogger } from './sdk-logger.js';
 
 export interface CardMessage {
   receiveIdType: ReceiveIdType;
@@ -58,11 +58,6 @@ function tokenCache() {
     },
     clear: () => entries.clear(),
   };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }
 
 function failure(response: { code?: number; msg?: string }, what: string): { error: string } {
@@ -120,7 +115,7 @@ export function createFeishuClient(options: FeishuClientOptions): MessageSender 
           const body = (error.body ?? {}) as { code?: number; msg?: string };
           return { error: `HTTP ${error.status}: code ${body.code ?? '?'}: ${body.msg ?? ''}`.trim() };
         }
-        return { error: describe(error) };
+        return { error: describeError(error) };
       }
     },
 
@@ -145,7 +140,7 @@ export function createFeishuClient(options: FeishuClientOptions): MessageSender 
             ...(Number.isFinite(reset) && reset > 0 ? { retryAfterMs: reset * 1000 } : {}),
           };
         }
-        return { ok: false, message: describe(error) };
+        return { ok: false, message: describeError(error) };
       }
     },
   };

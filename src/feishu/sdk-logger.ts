@@ -2,15 +2,16 @@
 // tickets); only a text summary of its errors and warnings reaches our log, at debug level.
 import type { Logger } from '../log.js';
 
-function describe(value: unknown): string {
+/** A one-line description of an error or log argument that never dumps an object's fields. */
+export function describeError(value: unknown): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   return typeof value === 'string' ? value : Object.prototype.toString.call(value);
 }
 
 export function sdkLogger(log: Logger) {
   return {
-    error: (...args: unknown[]) => log.debug('sdk error', { detail: args.map(describe).join(' ') }),
-    warn: (...args: unknown[]) => log.debug('sdk warning', { detail: args.map(describe).join(' ') }),
+    error: (...args: unknown[]) => log.debug('sdk error', { detail: args.map(describeError).join(' ') }),
+    warn: (...args: unknown[]) => log.debug('sdk warning', { detail: args.map(describeError).join(' ') }),
     info: () => {},
     debug: () => {},
     trace: () => {},

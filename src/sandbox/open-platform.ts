@@ -196,8 +196,7 @@ export async function startSandbox(options: SandboxOptions) {
 
   app.post('/open-apis/im/v1/messages', async (c) => {
     stats.sendRequests++;
-    const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
-    if (!token || !tokens.has(token)) {
+    if (!authorized(c)) {
       return error(c, 400, 99991663, 'Invalid access token for authorization. Please make a request with token attached.');
     }
     const receiveIdType = c.req.query('receive_id_type') ?? '';
