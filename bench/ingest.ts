@@ -47,13 +47,19 @@ function rssMb(pid: number): number {
 }
 
 async function listening(child: ChildProcess): Promise<number> {
+  // Only the start-up lines are kept; after that the log is drained and dropped, so the bench
+  // process (which also runs autocannon) spends nothing on the server's log lines.
   let out = '';
   return new Promise((resolvePort, reject) => {
-    child.stdout!.on('data', (d) => {
+    const look = (d: Buffer) => {
       out += d;
       const line = out.split('\n').find((l) => l.includes('listening"'));
-      if (line) resolvePort(JSON.parse(line).port);
-    });
+      if (!line) return;
+      child.stdout!.off('data', look);
+      child.stdout!.on('data', () => {});
+      resolvePort(JSON.parse(line).port);
+    };
+    child.stdout!.on('data', look);
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
   });
 }

@@ -1,4 +1,5 @@
 // The bot's HTTP server: probes, and the webhook when the webhook is an event source.
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import { secretEquals } from '../ingest/crypto.js';
@@ -11,15 +12,15 @@ export interface Check {
 
 export interface HttpAppDeps {
   /** The webhook routes, when EVENT_MODE includes the webhook. */
-  webhook?: Hono;
+  webhook?: Hono<{ Bindings: HttpBindings }>;
   /** Readiness checks by name. */
   readiness: () => Record<string, Check>;
   metrics?: { registry: Registry; token?: string };
   log: Logger;
 }
 
-export function httpApp({ webhook, readiness, metrics, log }: HttpAppDeps): Hono {
-  const app = new Hono();
+export function httpApp({ webhook, readiness, metrics, log }: HttpAppDeps): Hono<{ Bindings: HttpBindings }> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', (c) => {
     const checks = readiness();
