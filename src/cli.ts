@@ -89,7 +89,7 @@ async function sendSample(args: string[]): Promise<number> {
   return response.status === 200 ? 0 : 1;
 }
 
-function main(argv: string[]): number | Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'render') return render(rest);
   if (command === 'send-sample') return sendSample(rest);
@@ -134,6 +134,8 @@ function main(argv: string[]): number | Promise<number> {
     }
     throw new UsageError(`unknown command ${command}`);
   } finally {
+    // A re-queue is on disk before the command says so (the store commits without its own fsync).
+    await store.durable();
     store.close();
   }
 }

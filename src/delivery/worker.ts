@@ -176,6 +176,9 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     // other pump can fold it into a digest while its card is being rendered, and after a crash it
     // is resent as itself.
     store.markAttempting(delivery.id, options.now());
+    // …and on disk before the request leaves; the card renders meanwhile.
+    const attemptDurable = store.durable();
+    attemptDurable.catch(() => undefined); // awaited below, unless rendering gives up first
     const giveUp = (reason: string) => {
       deps.metrics?.delivery('dead');
       store.markDead(delivery.id, reason, options.now());
@@ -187,6 +190,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     } catch (error) {
       return giveUp(`card could not be rendered: ${(error as Error).message}`);
     }
+    await attemptDurable;
     const result = await sender.sendCard({ receiveIdType: delivery.receiveIdType, receiveId: delivery.receiveId, content, uuid: delivery.uuid });
     if (!running && !result.ok) return; // shutting down: leave it pending for the next start
     const now = options.now();

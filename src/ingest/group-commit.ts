@@ -1,6 +1,7 @@
 // Group commit: events that arrive in the same turn of the event loop are stored in one SQLite
-// transaction, so one fsync makes a whole batch durable. Each caller still learns its own result
-// only after the commit, and a failed commit fails every event of its batch (none is acknowledged).
+// transaction, then wait together until it is on disk (store.durable, whose fsyncs also coalesce
+// across batches). Each caller learns its own result only then, and a failed commit or sync
+// fails every event of its batch (none is acknowledged).
 import type { NewDelivery, NewEvent, RecordResult, Store } from '../store/store.js';
 
 interface Waiting {
@@ -10,10 +11,10 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-/** Larger batches add latency for little gain: one fsync already covers hundreds of rows. */
+/** Larger batches add latency for little gain: one transaction already covers hundreds of rows. */
 const MAX_BATCH = 512;
 
-export function groupCommit(store: Pick<Store, 'recordEvents'>) {
+export function groupCommit(store: Pick<Store, 'recordEvents' | 'durable'>) {
   let queue: Waiting[] = [];
   let scheduled = false;
 
@@ -29,7 +30,10 @@ export function groupCommit(store: Pick<Store, 'recordEvents'>) {
       for (const waiting of batch) waiting.reject(error);
       return;
     }
-    batch.forEach((waiting, i) => waiting.resolve(results[i]!));
+    store.durable().then(
+      () => batch.forEach((waiting, i) => waiting.resolve(results[i]!)),
+      (error) => batch.forEach((waiting) => waiting.reject(error)),
+    );
   }
 
   function schedule(): void {

@@ -1,9 +1,11 @@
 // The store on an embedded SQLite file (better-sqlite3, WAL). Every write is one synchronous
-// transaction, committed with synchronous=FULL before the caller goes on (and answers Feishu).
+// transaction with synchronous=NORMAL: it survives a crash of the process at once, and survives
+// a power cut once durable() has resolved (wal-sync.ts), which callers await where it matters.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Delivery, DeliveryStatus, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
+import { walSync } from './wal-sync.js';
 
 const SCHEMA_VERSION = 1;
 
@@ -101,11 +103,11 @@ const SELECT_DELIVERIES = `SELECT d.*, e.kind AS kind, e.payload AS payload, e.i
 // attempted one may have reached the chat already and must be resent as itself, same uuid).
 const freshTeam = (t = '') => `${t}status = 'pending' AND ${t}audience = 'team' AND ${t}attempts = 0 AND ${t}next_attempt_at <= ?`;
 
-export function openSqliteStore(path: string): Store {
+export function openSqliteStore(path: string, options: { syncWal?: Parameters<typeof walSync>[1] } = {}): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -179,20 +181,7 @@ export function openSqliteStore(path: string): Store {
             MIN(created_at) FILTER (WHERE status IN ('pending', 'digested')) AS oldest FROM deliveries WHERE status IN ('pending', 'dead', 'digested')`,
   );
 
-  /**
-   * Runs a write without its own fsync (synchronous=NORMAL): WAL keeps it through a process crash,
-   * and the next FULL commit makes it durable on disk too. Only for writes whose loss on power
-   * failure is harmless: an outcome recorded after a send (lost, the send is repeated with the
-   * same uuid and Feishu absorbs it). Events, outbox rows and attempts keep FULL.
-   */
-  const relaxed = (write: () => unknown): void => {
-    db.pragma('synchronous = NORMAL');
-    try {
-      write();
-    } finally {
-      db.pragma('synchronous = FULL');
-    }
-  };
+  const wal = path === ':memory:' ? undefined : walSync(`${path}-wal`, options.syncWal);
 
   const record = db.transaction((event: NewEvent, deliveries: readonly NewDelivery[]): RecordResult => {
     if (eventExists.get(event.eventId)) return 'duplicate';
@@ -246,9 +235,9 @@ export function openSqliteStore(path: string): Store {
     nextDueAt: () => (selectNextDue.get() as number | null) ?? undefined,
     markAttempting: (id, now) => void updateAttempting.run(now, now, id),
     recentAttempts: (since) => selectRecentAttempts.all(since) as Array<{ receiveIdType: Delivery['receiveIdType']; receiveId: string; at: number }>,
-    markSent: (id, messageId, now) => relaxed(() => updateSent.run(messageId, now, id, id)),
-    markRetry: (id, error, nextAttemptAt, now) => relaxed(() => updateRetry.run(error, nextAttemptAt, now, id)),
-    markDead: (id, error, now) => relaxed(() => updateDead.run(error, now, id)),
+    markSent: (id, messageId, now) => void updateSent.run(messageId, now, id, id),
+    markRetry: (id, error, nextAttemptAt, now) => void updateRetry.run(error, nextAttemptAt, now, id),
+    markDead: (id, error, now) => void updateDead.run(error, now, id),
 
     chatBacklogged: (chatId, now, min) => (selectBacklogged.get(chatId, now, min) as number) >= min,
     digestCandidates: (chatId, now, limit) => (selectCandidates.all(chatId, now, limit) as DeliveryRow[]).map(toDelivery),
@@ -298,7 +287,10 @@ export function openSqliteStore(path: string): Store {
       return purged;
     },
 
+    durable: () => wal?.durable() ?? Promise.resolve(),
+
     close() {
+      wal?.close();
       if (db.open) db.close();
     },
   };

@@ -58,7 +58,7 @@ export type RecordResult = 'stored' | 'duplicate';
 
 export interface Store {
   recordEvent(event: NewEvent, deliveries: readonly NewDelivery[]): RecordResult;
-  /** Several events in one transaction (one fsync): all are stored, or none and it throws. */
+  /** Several events in one transaction: all are stored, or none and it throws. */
   recordEvents(batch: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>): RecordResult[];
   event(eventId: string): StoredEvent | undefined;
   /** Pending deliveries due at `now`, oldest first, skipping those already in flight. */
@@ -90,5 +90,12 @@ export interface Store {
   outboxStats(): { pending: number; dead: number; oldestPendingCreatedAt: number | undefined };
   /** Forgets events (and their sent deliveries) received before `cutoff` that have nothing left to do. */
   purgeBefore(cutoff: number): number;
+  /**
+   * Resolves once every write committed before the call is on disk (survives a power cut). A
+   * committed write already survives a crash of the process; only what must not be lost or
+   * repeated on a power cut waits for this: an event before it is acknowledged, an attempt
+   * before its request leaves.
+   */
+  durable(): Promise<void>;
   close(): void;
 }
