@@ -4,7 +4,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WEBHOOK_PATH } from '../src/receivers/webhook.js';
@@ -22,6 +22,8 @@ interface Figures {
   p50: number;
   p99: number;
   peakRssMb: number;
+  /** Server CPU (user + system, all threads) per acknowledged event. */
+  cpuUsPerEvent: number;
   non2xx: number;
   errors: number;
 }
@@ -36,6 +38,16 @@ function events(prefix: string) {
       { encryptKey: SANDBOX_APP.encryptKey },
     ),
   );
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+  } catch {
+    return NaN;
+  }
 }
 
 function rssMb(pid: number): number {
@@ -67,6 +79,7 @@ async function listening(child: ChildProcess): Promise<number> {
 async function fire(name: string, child: ChildProcess, url: string, bodies: ReturnType<typeof events>): Promise<Figures> {
   let next = 0;
   let peak = 0;
+  const cpuBefore = cpuSeconds(child.pid!);
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid!))), 100);
   // Throughput is timed from the first request to the last answer: autocannon's own duration
   // ends at its next one-second sample tick, which quantised the figures.
@@ -95,6 +108,7 @@ async function fire(name: string, child: ChildProcess, url: string, bodies: Retu
     instance.on('response', () => (last = performance.now()));
   });
   clearInterval(sampler);
+  const cpu = cpuSeconds(child.pid!) - cpuBefore;
   peak = Math.max(peak, rssMb(child.pid!));
   return {
     name,
@@ -102,6 +116,7 @@ async function fire(name: string, child: ChildProcess, url: string, bodies: Retu
     p50: result.latency.p50,
     p99: result.latency.p99,
     peakRssMb: peak,
+    cpuUsPerEvent: (cpu * 1e6) / (result['2xx'] || 1),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
@@ -111,9 +126,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
   const sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
   try {
-    // The bot, as npm start runs it; start-to-ready is until /readyz answers 200.
+    // The bot, as npm start runs it (dist/, built by prebench); start-to-ready is until /readyz answers 200.
     const started = performance.now();
-    const bot = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', join(ROOT, 'src/main.ts')], {
+    const bot = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), join(ROOT, 'dist/main.js')], {
       cwd: ROOT,
       // Logging at info, as in production: one line per event and per delivery is part of the cost.
       env: { ...process.env, ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), LOG_LEVEL: 'info', PORT: '0' },
@@ -145,7 +160,7 @@ async function main(): Promise<void> {
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
     for (const f of [botFigures, refFigures]) {
       console.log(
-        `${f.name.padEnd(10)} ${f.perSecond.toFixed(0).padStart(6)} events/s  p50 ${f.p50} ms  p99 ${f.p99} ms  peak RSS ${f.peakRssMb.toFixed(0)} MB  non-2xx ${f.non2xx}  errors ${f.errors}`,
+        `${f.name.padEnd(10)} ${f.perSecond.toFixed(0).padStart(6)} events/s  p50 ${f.p50} ms  p99 ${f.p99} ms  peak RSS ${f.peakRssMb.toFixed(0)} MB  CPU ${f.cpuUsPerEvent.toFixed(0)} µs/event  non-2xx ${f.non2xx}  errors ${f.errors}`,
       );
     }
     console.log(`bot/reference throughput: ${(botFigures.perSecond / refFigures.perSecond).toFixed(2)} (target ≥ 1.0)`);

@@ -1,6 +1,6 @@
 // Loads the card templates of templates/ (one per kind × audience) and checks them once at start-up.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApprovalKindName, Recipient } from '../approvals/types.js';
 import { isObject, type Json } from '../ingest/envelope.js';
@@ -15,7 +15,15 @@ export type Audience = Recipient['audience'];
 export type TemplateKey = `${ApprovalKindName}.${Audience}`;
 export type CardTemplates = Record<TemplateKey, Json>;
 
-export const BUILT_IN_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+/** templates/ at the package root, found from this module whether it runs as source or bundled in dist/. */
+export const BUILT_IN_TEMPLATES_DIR = packageDir(dirname(fileURLToPath(import.meta.url)), 'templates');
+
+function packageDir(from: string, name: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, name))) return join(dir, name) + '/';
+    if (dirname(dir) === dir) throw new Error(`no ${name}/ directory above ${from}`);
+  }
+}
 
 /** The variables each kind offers its templates; anything else in `{{…}}` is a template error. */
 export const TEMPLATE_VARIABLES: Record<ApprovalKindName, readonly string[]> = {

@@ -8,7 +8,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('npm run demo', () => {
   it('posts both seed examples to the bot and prints the four cards that arrived', async () => {
-    const { stdout } = await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/demo.ts')], { cwd: ROOT, encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/demo.js')], { cwd: ROOT, encoding: 'utf8' });
     expect(stdout).toContain('url_verification (encrypted)         → 200 {"challenge":"demo-challenge-42"}');
     expect(stdout).toContain('4 cards arrived at the sandbox Open Platform:');
     expect(stdout.match(/── card to /g)).toHaveLength(4);
@@ -22,7 +22,7 @@ describe('npm run demo', () => {
 
 describe('npm run demo -- --ws', () => {
   it('receives both seed examples over the long connection and prints the four cards', async () => {
-    const { stdout } = await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/demo.ts'), '--ws'], { cwd: ROOT, encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/demo.js'), '--ws'], { cwd: ROOT, encoding: 'utf8' });
     expect(stdout.match(/→ acknowledged \{"code":200\}/g)).toHaveLength(2);
     expect(stdout.match(/── card to /g)).toHaveLength(4);
     expect(stdout).toContain('补卡 approved for 17:23');

@@ -1,4 +1,5 @@
-// The bot as a child process (`tsx src/main.ts`), as an operator runs it.
+// The bot as a child process (`node dist/main.js`, built by the suite's global set-up), as an
+// operator runs it.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -14,12 +15,12 @@ export interface BotProcess {
 }
 
 /**
- * Runs `src/<script>` as `npm start` does (`node --import tsx`: one process, so a signal reaches
- * the bot itself), with these variables and no Feishu secrets inherited from the caller.
+ * Runs `dist/<script>` as `npm start` does (one process, so a signal reaches the bot itself),
+ * with these variables and no Feishu secrets inherited from the caller.
  */
 export function spawnScript(script: string, args: string[], env: Record<string, string>, cwd = ROOT) {
   const { FEISHU_APP_ID, FEISHU_APP_SECRET, FEISHU_ENCRYPT_KEY, FEISHU_VERIFICATION_TOKEN, DATABASE_URL, ...inherited } = process.env;
-  return spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src', script), ...args], {
+  return spawn(process.execPath, [join(ROOT, 'dist', script), ...args], {
     cwd,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -27,7 +28,7 @@ export function spawnScript(script: string, args: string[], env: Record<string, 
 }
 
 export function spawnBot(env: Record<string, string>, cwd = ROOT): BotProcess {
-  const child = spawnScript('main.ts', [], env, cwd);
+  const child = spawnScript('main.js', [], env, cwd);
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d) => (output.stdout += d));
   child.stderr!.on('data', (d) => (output.stderr += d));
@@ -47,7 +48,7 @@ export function spawnBot(env: Record<string, string>, cwd = ROOT): BotProcess {
 
 /** Runs the CLI to completion. */
 export async function runCli(args: string[], env: Record<string, string>) {
-  const child = spawnScript('cli.ts', args, env);
+  const child = spawnScript('cli.js', args, env);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
