@@ -66,6 +66,8 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   const cooldowns = new Map<string, number>();
   const inFlight = new Map<number, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires. */
+  let timerAt: number | undefined;
   let running = false;
   let lastPrune = 0;
   let kickScheduled = false;
@@ -74,10 +76,17 @@ export function createDeliveryWorker(deps: WorkerDeps) {
 
   function schedule(wakeAt: number): void {
     if (!running) return;
+    arm(Math.min(wakeAt, store.nextDueAt() ?? Infinity));
+  }
+
+  function arm(at: number): void {
     clearTimeout(timer);
-    const now = options.now();
-    const next = Math.min(wakeAt, store.nextDueAt() ?? Infinity);
-    timer = setTimeout(pump, Math.max(0, Math.min(options.pollMs, next - now)));
+    const delay = Math.max(0, Math.min(options.pollMs, at - options.now()));
+    timerAt = options.now() + delay;
+    timer = setTimeout(() => {
+      timerAt = undefined;
+      pump();
+    }, delay);
     timer.unref?.();
   }
 
@@ -101,7 +110,12 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     if (!running) return;
     const now = options.now();
     let wakeAt = Infinity;
-    if (now < appBlockedUntil) return schedule(appBlockedUntil);
+    if (now < appBlockedUntil) {
+      // Nothing can be sent before then, whatever the outbox holds: no need to ask it (under a
+      // burst every commit kicks the worker, and the app budget is spent most of the time).
+      if (timerAt === undefined || timerAt > appBlockedUntil) arm(appBlockedUntil);
+      return;
+    }
     try {
       if (now - lastPrune > 10_000) {
         limiter.prune(now);

@@ -64,4 +64,22 @@ describe('bursts', () => {
     await eventually(allDone(h), 'the chat catches up', 15_000);
     expectEachOnce(h.sandbox.messages, 20);
   }, 40_000);
+
+  it('while the app send budget is spent, incoming events do not make the worker read the outbox', async () => {
+    h = await startHarness({ env: { RATE_LIMIT_APP_PER_MINUTE: '1' } });
+    const [first, ...rest] = burst(41, 41);
+    await pushAll(h.push, [first], 1);
+    // The minute's one send is done; the other card of that approval now waits for the budget.
+    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 1, 'the one send');
+    const store = h.bot.store;
+    let reads = 0;
+    for (const name of ['dueDeliveries', 'nextDueAt'] as const) {
+      const original = store[name].bind(store) as (...args: unknown[]) => unknown;
+      (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => (reads++, original(...args));
+    }
+    await pushAll(h.push, rest, 10);
+    expect(h.bot.store.deliveries({ status: 'pending' }).length).toBe(81);
+    expect(reads).toBe(0);
+    expect(h.sandbox.messages).toHaveLength(1);
+  }, 20_000);
 });
