@@ -74,7 +74,12 @@ describe('GET /metrics', () => {
     await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 1, 'the DM', 5000);
     h.sandbox.revokeTokens();
     await h.push(shiftSeedEvent(identity));
-    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 2, 'the shift DM', 5000);
+    // Both DMs sent and both chat cards given up; the two run concurrently, in either order.
+    await eventually(
+      () => h!.bot.store.deliveries({ status: 'sent' }).length === 2 && h!.bot.store.deliveries({ status: 'dead' }).length === 2,
+      'the shift DM and both dead chat cards',
+      5000,
+    );
     const text = await (await fetch(h.bot.url + '/metrics')).text();
     expect(text).toContain('approval_bot_deliveries_total{outcome="dead"} 2');
     expect(text).toMatch(/approval_bot_deliveries_total\{outcome="retried"\} [2-9]/);
