@@ -122,13 +122,24 @@ async function fire(name: string, child: ChildProcess, url: string, bodies: Retu
   };
 }
 
+/** package.json's `start` script, `node [flags…] <script>`, split into the flags and the script. */
+function startCommand(): [string[], string] {
+  const start: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const [command, ...args] = start.trim().split(/\s+/);
+  if (command !== 'node' || args.length === 0) throw new Error(`bench expects "start" to be "node [flags] <script>", not ${JSON.stringify(start)}`);
+  return [args.slice(0, -1), args.at(-1)!];
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
   const sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
   try {
-    // The bot, as npm start runs it (dist/, built by prebench); start-to-ready is until /readyz answers 200.
+    // The bot, exactly as npm start runs it (dist/, built by prebench); start-to-ready is until
+    // /readyz answers 200.
+    const [nodeFlags, script] = startCommand();
     const started = performance.now();
-    const bot = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), join(ROOT, 'dist/main.js')], {
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
+    const bot = spawn(process.execPath, [...nodeFlags, ...profile, join(ROOT, script)], {
       cwd: ROOT,
       // Logging at info, as in production: one line per event and per delivery is part of the cost.
       env: { ...process.env, ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), LOG_LEVEL: 'info', PORT: '0' },
