@@ -81,8 +81,9 @@ export function createDeliveryWorker(deps: WorkerDeps) {
 
   function arm(at: number): void {
     clearTimeout(timer);
-    const delay = Math.max(0, Math.min(options.pollMs, at - options.now()));
-    timerAt = options.now() + delay;
+    const now = options.now();
+    const delay = Math.max(0, Math.min(options.pollMs, at - now));
+    timerAt = now + delay;
     timer = setTimeout(() => {
       timerAt = undefined;
       pump();

@@ -15,6 +15,14 @@ function manualSync() {
   return { calls, sync };
 }
 
+/** A WAL file with frames in it, and a syncer for it whose syncs the test finishes. */
+function walWithFrames() {
+  const wal = join(dir(), 'db-wal');
+  writeFileSync(wal, 'frames');
+  const { calls, sync } = manualSync();
+  return { wal, calls, syncer: walSync(wal, sync) };
+}
+
 const settled = async (promise: Promise<unknown>) => {
   let state = 'pending';
   promise.then(() => (state = 'resolved'), () => (state = 'rejected'));
@@ -24,20 +32,15 @@ const settled = async (promise: Promise<unknown>) => {
 
 describe('WAL sync', () => {
   it('syncs the WAL file itself', async () => {
-    const wal = join(dir(), 'db-wal');
-    writeFileSync(wal, 'frames');
-    const { calls, sync } = manualSync();
-    const durable = walSync(wal, sync).durable();
+    const { wal, calls, syncer } = walWithFrames();
+    const durable = syncer.durable();
     expect(calls.map((c) => c.inode)).toEqual([statSync(wal).ino]);
     calls[0]!.finish();
     await durable;
   });
 
   it('makes callers that arrive during a sync wait for one more sync, shared by all of them', async () => {
-    const wal = join(dir(), 'db-wal');
-    writeFileSync(wal, 'frames');
-    const { calls, sync } = manualSync();
-    const syncer = walSync(wal, sync);
+    const { calls, syncer } = walWithFrames();
     const first = syncer.durable();
     const later = [syncer.durable(), syncer.durable(), syncer.durable()];
     expect(calls).toHaveLength(1);
@@ -51,10 +54,7 @@ describe('WAL sync', () => {
   });
 
   it('fails the callers of a failed sync, and the next call syncs again', async () => {
-    const wal = join(dir(), 'db-wal');
-    writeFileSync(wal, 'frames');
-    const { calls, sync } = manualSync();
-    const syncer = walSync(wal, sync);
+    const { calls, syncer } = walWithFrames();
     const failing = syncer.durable();
     calls[0]!.finish(new Error('EIO'));
     await expect(failing).rejects.toThrow('EIO');
