@@ -18,6 +18,16 @@ describe('event encryption', () => {
     expect(() => decryptEvent('***', 'k')).toThrow(/not base64/);
     expect(() => decryptEvent('QUJD', 'k')).toThrow(/wrong length/);
   });
+
+  it('uses the key it is given on each call, however the calls alternate', () => {
+    const first = encryptEvent('one', 'key one');
+    const second = encryptEvent('two', 'key two');
+    expect(decryptEvent(first, 'key one')).toBe('one');
+    expect(() => decryptEvent(first, 'key two')).toThrow(DecryptError);
+    expect(decryptEvent(second, 'key two')).toBe('two');
+    expect(decryptEvent(first, 'key one')).toBe('one');
+    expect(() => decryptEvent(second, 'key one')).toThrow(DecryptError);
+  });
 });
 
 describe('request signature', () => {
