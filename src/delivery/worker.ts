@@ -76,7 +76,14 @@ export function createDeliveryWorker(deps: WorkerDeps) {
 
   function schedule(wakeAt: number): void {
     if (!running) return;
-    arm(Math.min(wakeAt, store.nextDueAt() ?? Infinity));
+    let due: number | undefined;
+    try {
+      due = store.nextDueAt();
+    } catch (error) {
+      // The database is gone for now (disk, closed handle): try again after a poll, never crash.
+      log.error('outbox could not be read', { error });
+    }
+    arm(Math.min(wakeAt, due ?? Infinity));
   }
 
   function arm(at: number): void {

@@ -228,4 +228,18 @@ describe('when the database cannot be written', () => {
       await h.close();
     }
   });
+
+  it('keeps the delivery worker polling, and logging why, while the database is unreadable', async () => {
+    const h = await startHarness({ worker: { pollMs: 5 } });
+    try {
+      h.bot.store.close();
+      // Several polls pass; each fails to read the outbox and is logged instead of crashing.
+      await new Promise((r) => setTimeout(r, 60));
+      const failures = h.logs.filter((l) => l.includes('outbox could not be read'));
+      expect(failures.length).toBeGreaterThan(2);
+      expect(failures[0]).toContain('database connection is not open');
+    } finally {
+      await h.close();
+    }
+  });
 });
