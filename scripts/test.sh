@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, then the whole suite under three process time zones, since a card must
-# not depend on the server's own TZ. Ends with one summary line over all runs.
+# `npm test`: type-check, then one vitest run. A card must not depend on the server's own TZ, so
+# vitest.config.ts runs the files that show times (*.tz.test.ts) under three process time zones
+# and every other file once. Ends with one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 npx tsc --noEmit || { echo "tests: 0 passed, 1 failed (type check)"; exit 1; }
 
-reports=$(mktemp -d)
-trap 'rm -rf "$reports"' EXIT
+report=$(mktemp)
+trap 'rm -f "$report"' EXIT
 status=0
-for zone in UTC Asia/Shanghai America/New_York; do
-  echo "── vitest under TZ=$zone"
-  TZ=$zone npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/${zone//\//_}.json" || status=1
-done
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=1
 
 node -e '
   const fs = require("node:fs");
-  let passed = 0, failed = 0;
-  for (const f of fs.readdirSync(process.argv[1])) {
-    const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + f, "utf8"));
-    passed += r.numPassedTests; failed += r.numFailedTests + (r.numRuntimeErrors ?? 0);
+  let r;
+  try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {
+    console.log("tests: 0 passed, 1 failed (no vitest report)");
+    process.exit(0);
   }
-  console.log(`tests: ${passed} passed, ${failed} failed`);
-' "$reports"
+  const skipped = r.numPendingTests + r.numTodoTests;
+  // vitest fails the run for errors raised outside any test (an uncaught exception in a timer):
+  // the JSON report does not count them, so the exit status has to be said here.
+  const outside = process.argv[2] !== "0" && r.numFailedTests === 0 ? " (vitest failed the run: errors outside tests, see above)" : "";
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped${outside}`);
+' "$report" "$status"
 exit $status

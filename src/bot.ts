@@ -1,17 +1,22 @@
 // The composition root: config → store → Open Platform client → worker → ingest → HTTP server.
 import { serve, type ServerType } from '@hono/node-server';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { loadTemplates } from './cards/templates.js';
 import type { Config } from './config.js';
 import { cardContents } from './delivery/card-content.js';
 import { createDeliveryWorker, type WorkerOptions } from './delivery/worker.js';
 import { createFeishuClient } from './feishu/client.js';
+import { describeRefusal } from './feishu/credentials.js';
+import { startupSummary } from './startup-summary.js';
 import { createIngest } from './ingest/ingest.js';
 import type { Logger } from './log.js';
 import { httpApp, type Check } from './receivers/http-app.js';
 import { startLongConnection, type LongConnection } from './receivers/long-connection.js';
 import { webhookRoutes } from './receivers/webhook.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, oldestWaitingSeconds } from './metrics.js';
+import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { employeeZones } from './zones/employee-zones.js';
 import type { Store } from './store/store.js';
@@ -19,8 +24,11 @@ import type { Store } from './store/store.js';
 /** Events are remembered for dedupe at least this long (Feishu retries for ~7 h). */
 export const RETENTION_MS = 7 * 24 * 60 * 60_000;
 const PURGE_EVERY_MS = 60 * 60_000;
-/** /readyz fails when a delivery has waited longer than this. */
-const OUTBOX_MAX_AGE_SECONDS = 300;
+/** How often rejected (or unverifiable) credentials are tried again. */
+const CREDENTIAL_RETRY_MS = 60_000;
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** How long stop() lets sends in flight finish; deploy/'s TimeoutStopSec and compose.yaml's stop_grace_period must exceed it. */
+export const STOP_GRACE_MS = 10_000;
 
 export interface BotOptions {
   config: Config;
@@ -30,12 +38,25 @@ export interface BotOptions {
   worker?: Partial<WorkerOptions>;
   /** An already open store instead of DATABASE_URL's (tests inject storage faults this way). */
   store?: Store;
+  /** How often rejected credentials are tried again (tests shorten it). */
+  credentialRetryMs?: number;
 }
 
-export async function startBot({ config, log, hostname, worker: workerOptions, store: givenStore }: BotOptions) {
+export async function startBot({ config, log, hostname, worker: workerOptions, store: givenStore, credentialRetryMs = CREDENTIAL_RETRY_MS }: BotOptions) {
   const templates = loadTemplates(config.templatesDir);
-  const store = givenStore ?? openSqliteStore(config.databasePath);
-  const metrics = createMetrics(store);
+  // One bot per SQLite file, checked before the file is touched (migrations included).
+  let lock: InstanceLock | undefined;
+  if (!givenStore && config.databasePath !== ':memory:') {
+    mkdirSync(dirname(config.databasePath), { recursive: true });
+    lock = acquireInstanceLock(config.databasePath);
+  }
+  let store: Store;
+  try {
+    store = givenStore ?? openSqliteStore(config.databasePath);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const { delivery } = config;
   const sender = createFeishuClient({
     appId: config.appId,
@@ -43,7 +64,13 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     baseUrl: config.openPlatformUrl,
     timeoutMs: delivery.timeoutMs,
     log,
+    onCredentials(now, before) {
+      if (now.state === 'rejected') log.error(describeRefusal(now.code, now.message), { code: now.code });
+      else if (now.state === 'accepted' && before.state !== 'unchecked') log.info('Feishu accepts the app credentials now', { before: before.state });
+      else if (now.state === 'unreachable') log.warn('could not reach Feishu to get a tenant token; retrying', { reason: now.message });
+    },
   });
+  const metrics = createMetrics(store, () => sender.credentials());
   const worker = createDeliveryWorker({
     store,
     sender,
@@ -93,24 +120,35 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       const state = longConnection.state();
       checks.longConnection = state === 'connected' ? { ok: true, state } : { ok: false, state, reason: `long connection ${state}` };
     }
+    const credentials = sender.credentials();
+    checks.credentials =
+      credentials.state === 'rejected'
+        ? { ok: false, state: credentials.state, reason: 'credentials rejected', code: credentials.code, detail: credentials.message }
+        : { ok: true, state: credentials.state };
+    // Delivery lag is reported, not a reason to refuse events: a slow or failing IM API must not
+    // take the webhook out of service too. Alert on it (see the README), don't route on it.
     try {
-      const { oldestPendingCreatedAt } = store.outboxStats();
-      const ageSeconds = oldestPendingCreatedAt === undefined ? 0 : Math.round((Date.now() - oldestPendingCreatedAt) / 1000);
-      checks.outbox =
-        ageSeconds < OUTBOX_MAX_AGE_SECONDS
-          ? { ok: true, oldestWaitingSeconds: ageSeconds }
-          : { ok: false, oldestWaitingSeconds: ageSeconds, reason: `a delivery has waited over ${OUTBOX_MAX_AGE_SECONDS / 60} minutes` };
+      const stats = store.outboxStats();
+      checks.outbox = { ok: true, pending: stats.pending, dead: stats.dead, oldestWaitingSeconds: Math.round(oldestWaitingSeconds(stats, Date.now())) };
     } catch (error) {
-      checks.outbox = { ok: false, reason: (error as Error).message };
+      checks.outbox = { ok: true, reason: `unknown: ${(error as Error).message}` };
     }
     return checks;
   };
   const app = httpApp({ webhook, readiness, log, metrics: { registry: metrics.registry, token: config.metricsToken } });
 
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname }, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname }, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (error) {
+    // Port taken: leave the database and its lock as if this bot had never started.
+    if (!givenStore) store.close();
+    lock?.release();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   worker.start();
   if (config.eventMode !== 'webhook') {
@@ -125,6 +163,19 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     });
   }
 
+  // The start-up check: one token fetch, so a wrong secret is an error now, not a day of failed
+  // sends. Until Feishu accepts the credentials, try again now and then (a send's token fetch
+  // also counts, both ways).
+  let stopping: Promise<void> | undefined;
+  let credentialTimer: NodeJS.Timeout | undefined;
+  const checkCredentials = async () => {
+    const { state } = await sender.checkCredentials();
+    if (stopping || state === 'accepted') return;
+    credentialTimer = setTimeout(checkCredentials, credentialRetryMs);
+    credentialTimer.unref();
+  };
+  const credentialsChecked = checkCredentials();
+
   const purge = () => {
     try {
       const purged = store.purgeBefore(Date.now() - RETENTION_MS);
@@ -136,7 +187,6 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
   const purgeTimer = setInterval(purge, PURGE_EVERY_MS);
   purgeTimer.unref();
 
-  let stopping: Promise<void> | undefined;
   return {
     port,
     url: `http://${hostname && hostname !== '0.0.0.0' ? hostname : '127.0.0.1'}:${port}`,
@@ -146,10 +196,20 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     ingest,
     longConnection: () => longConnection,
     metrics,
+    /** Resolves once the start-up credential check has an answer. */
+    credentialsChecked,
+    /** The start-up summary: what runs, where, with what — and the settings that look wrong. */
+    summary: () => {
+      const address = server.address() as AddressInfo;
+      let templateFiles: string[] | undefined;
+      if (config.templatesDir !== undefined) templateFiles = readdirSync(config.templatesDir).filter((f) => !f.startsWith('.'));
+      return startupSummary({ version: VERSION, config, store: store.about(), listen: `${address.address}:${address.port}`, templateFiles });
+    },
     /** Stops taking requests, lets sends in flight finish (up to graceMs), closes the database. */
-    stop(graceMs = 10_000): Promise<void> {
+    stop(graceMs = STOP_GRACE_MS): Promise<void> {
       stopping ??= (async () => {
         clearInterval(purgeTimer);
+        clearTimeout(credentialTimer);
         longConnection?.close();
         const http = server as ServerType & { closeIdleConnections(): void; closeAllConnections(): void };
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -163,6 +223,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
         clearInterval(closeIdle);
         clearTimeout(cutOff);
         store.close();
+        lock?.release();
       })();
       return stopping;
     },

@@ -7,11 +7,12 @@ import { loadTemplates, TemplateError } from './cards/templates.js';
 import { describeCard, type Locale } from './cards/text-view.js';
 import { isTimeZone } from './cards/time.js';
 import { openEnvelope } from './ingest/envelope.js';
-import { WEBHOOK_PATH } from './receivers/webhook.js';
-import { pushEvent } from './sandbox/feishu-push.js';
 import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
+import { sendSample } from './cli/send-sample.js';
+import { UsageError } from './cli/usage-error.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, databasePathFrom, loadDotEnv } from './config.js';
+import { backup } from './cli/backup.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Delivery, DeliveryStatus } from './store/store.js';
 
@@ -19,16 +20,23 @@ const USAGE = `usage:
   npm run cli -- deliveries [--status pending|sent|dead|digested] [--limit N]
   npm run cli -- requeue <delivery id> [<delivery id> …]
   npm run cli -- requeue --all-dead
+  npm run cli -- backup <file>
   npm run cli -- render [--sample remedy|shift | --event <event.json>] [--audience employee|team]
                         [--templates <dir>] [--zone <IANA zone>] [--team-zone <IANA zone>]
                         [--locale zh_cn|en_us|ja_jp]
-  npm run cli -- send-sample remedy|shift --url <bot url> [--<field> <value> …]
+  npm run cli -- send-sample remedy|shift (--url <bot url> | --dry-run [--url <bot url>])
+                             [--to <user_id|open_id>] [--<field> <value> …]
 
-deliveries and requeue read DATABASE_URL from the environment or ./.env (default
-file:./data/bot.sqlite). render prints a card's JSON and how it reads, without sending it.
+deliveries, requeue and backup read DATABASE_URL from the environment or ./.env (default
+file:./data/bot.sqlite); backup copies the database consistently while the bot runs. render prints a card's JSON and how it reads, without sending it.
 send-sample posts a realistic event to a running bot, encrypted and signed with FEISHU_ENCRYPT_KEY
 and carrying FEISHU_APP_ID and FEISHU_VERIFICATION_TOKEN (environment or ./.env), and reports the
-answer; --<field> <value> sets a field of the event (e.g. --employee_id u_42 --remedy_reason hi).`;
+answer. The bot then really acts on it: it DMs the employee and posts the team card to the chats
+in its NOTIFY_CHAT_IDS. --dry-run prints the signed request (token masked) and sends nothing; its
+--url defaults to http://127.0.0.1:$PORT/webhook/event. --to names the employee: a user_id (remedy
+or shift) or an open_id ou_… (shift only); not a chat. --<field> <value> sets any field of the
+event (e.g. --remedy_reason hi). A failed post prints one line (e.g. ECONNREFUSED 127.0.0.1:3000
+on POST /webhook/event) and exits 1; the post gives up after 10 s.`;
 
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'sent', 'dead', 'digested'];
 
@@ -55,38 +63,12 @@ export function deliveryTable(rows: readonly Delivery[], now: number): string {
   return [header, ...lines].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
-async function sendSample(args: string[]): Promise<number> {
-  const [kind, ...rest] = args;
-  if (kind !== 'remedy' && kind !== 'shift') throw new UsageError('send-sample needs remedy or shift');
-  const fields: Record<string, unknown> = {};
-  let url: string | undefined;
-  for (let i = 0; i < rest.length; i += 2) {
-    const flag = rest[i]!;
-    const value = rest[i + 1];
-    if (!flag.startsWith('--') || value === undefined) throw new UsageError(`expected --<field> <value>, got ${flag}`);
-    if (flag === '--url') url = value;
-    // Numbers stay numbers (remedy_time, start_time…); everything else is text.
-    else fields[flag.slice(2)] = /^\d+$/.test(value) ? Number(value) : value;
-  }
-  if (url === undefined) throw new UsageError('send-sample needs --url <bot url>');
-  const target = new URL(url);
-  if (target.pathname === '/' || target.pathname === '') target.pathname = WEBHOOK_PATH;
+/** DATABASE_URL's file (environment or ./.env), which must exist: the CLI never creates one. */
+function existingDatabase(): string {
   loadDotEnv();
-  const appId = process.env.FEISHU_APP_ID?.trim() || 'cli_a1b2c3d4e5f60718';
-  const token = process.env.FEISHU_VERIFICATION_TOKEN?.trim() || undefined;
-  const encryptKey = process.env.FEISHU_ENCRYPT_KEY?.trim() || undefined;
-  const identity = { appId, token };
-  const now = Date.now();
-  const instance = crypto.randomUUID().toUpperCase();
-  const event =
-    kind === 'remedy'
-      ? remedySeedEvent(identity, { instance_code: instance, employee_id: 'sample_user', remedy_time: now - 3600_000, remedy_reason: 'deployment check', start_time: Math.floor(now / 1000) - 600, end_time: Math.floor(now / 1000), ...fields })
-      : shiftSeedEvent(identity, { instance_code: instance, shift_time: '2026-12-01 09:00:00', return_time: '2026-12-02 09:00:00', shift_reason: 'deployment check', ...fields });
-  const response = await pushEvent(target.toString(), event, { encryptKey });
-  const body = await response.text();
-  console.log(`POST ${target} (${encryptKey ? 'encrypted and signed' : 'plain: FEISHU_ENCRYPT_KEY is not set'}) → ${response.status} ${body}`);
-  console.log(`instance_code ${(kind === 'remedy' ? (event as ReturnType<typeof remedySeedEvent>).event.object : (event as ReturnType<typeof shiftSeedEvent>).event).instance_code}`);
-  return response.status === 200 ? 0 : 1;
+  const path = databasePathFrom(process.env);
+  if (!existsSync(path)) throw new UsageError(`no database at ${path} (DATABASE_URL)`);
+  return path;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -98,10 +80,9 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: { status: { type: 'string' }, limit: { type: 'string' }, 'all-dead': { type: 'boolean' } },
   });
+  if (command === 'backup') return backup(rest, existingDatabase);
   if (command !== 'deliveries' && command !== 'requeue') throw new UsageError(command ? `unknown command ${command}` : 'a command is needed');
-  loadDotEnv();
-  const path = databasePathFrom(process.env);
-  if (!existsSync(path)) throw new UsageError(`no database at ${path} (DATABASE_URL)`);
+  const path = existingDatabase();
   const store = openSqliteStore(path);
   try {
     if (command === 'deliveries') {
@@ -139,8 +120,6 @@ async function main(argv: string[]): Promise<number> {
     store.close();
   }
 }
-
-class UsageError extends Error {}
 
 const LOCALES: readonly Locale[] = ['zh_cn', 'en_us', 'ja_jp'];
 

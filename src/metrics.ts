@@ -1,12 +1,18 @@
 // Prometheus metrics (prom-client), one registry per bot so that several bots in one process
 // (tests) keep their own counts.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CredentialState } from './feishu/credentials.js';
 import type { Store } from './store/store.js';
 
 export type EventOutcome = 'accepted' | 'duplicate' | 'rejected' | 'ignored' | 'refused';
 export type DeliveryOutcome = 'sent' | 'retried' | 'dead';
 
-export function createMetrics(store: Pick<Store, 'outboxStats'>) {
+/** How long the oldest waiting delivery has waited, in seconds (0 when none waits). */
+export function oldestWaitingSeconds({ oldestPendingCreatedAt }: ReturnType<Store['outboxStats']>, now: number): number {
+  return oldestPendingCreatedAt === undefined ? 0 : Math.max(0, (now - oldestPendingCreatedAt) / 1000);
+}
+
+export function createMetrics(store: Pick<Store, 'outboxStats'>, credentials?: () => CredentialState) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const events = new Counter({
@@ -54,6 +60,24 @@ export function createMetrics(store: Pick<Store, 'outboxStats'>) {
       this.set(outbox().dead);
     },
   });
+  new Gauge({
+    name: 'approval_bot_oldest_waiting_delivery_seconds',
+    help: 'Age of the oldest delivery waiting to be sent (0 when none waits)',
+    registers: [registry],
+    collect() {
+      this.set(oldestWaitingSeconds(outbox(), Date.now()));
+    },
+  });
+  if (credentials) {
+    new Gauge({
+      name: 'approval_bot_credentials_rejected',
+      help: '1 while Feishu rejects FEISHU_APP_ID / FEISHU_APP_SECRET',
+      registers: [registry],
+      collect() {
+        this.set(credentials().state === 'rejected' ? 1 : 0);
+      },
+    });
+  }
   return {
     registry,
     event: (type: string, outcome: EventOutcome) => events.inc({ type: type.slice(0, 80), outcome }),

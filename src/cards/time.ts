@@ -4,7 +4,7 @@
 // Not date-fns-tz: with TZ=America/New_York, its formatInTimeZone(2026-03-07T18:30Z,
 // 'Asia/Shanghai', 'HH:mm') gives 03:30 instead of 02:30 (it rebuilds the zoned wall clock as a
 // local Date, which New York's spring-forward gap moves), and its getTimezoneOffset answers -4 h
-// for America/New_York at 2026-03-08T06:30Z (01:30 EST, -5 h). test/cards/tz-independence.test.ts
+// for America/New_York at 2026-03-08T06:30Z (01:30 EST, -5 h). test/cards/tz-independence.tz.test.ts
 // renders cards under several TZ values and compares them.
 
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;

@@ -2,6 +2,7 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { ReceiveIdType } from '../approvals/types.js';
 import type { Logger } from '../log.js';
+import { tokenRefusal, type CredentialState } from './credentials.js';
 import { fetchHttpInstance, OpenPlatformHttpError } from './http.js';
 import { describeError, sdkLogger } from './sdk-logger.js';
 
@@ -31,6 +32,13 @@ export interface MessageSender {
   invalidateToken(): void;
 }
 
+export interface CredentialCheck {
+  /** Fetches a tenant token (or finds it cached) and says what Feishu made of the credentials. */
+  checkCredentials(): Promise<CredentialState>;
+  /** What the last token fetch said. */
+  credentials(): CredentialState;
+}
+
 export interface AttendanceApi {
   /** The time zone of the attendance group `userId` (a user_id) belongs to on `day` (yyyyMMdd). */
   attendanceZone(userId: string, day: number): Promise<{ zone: string } | { error: string }>;
@@ -42,6 +50,8 @@ export interface FeishuClientOptions {
   baseUrl: string;
   timeoutMs?: number;
   log: Logger;
+  /** Called when what Feishu says of the credentials changes (a send's token fetch counts too). */
+  onCredentials?: (now: CredentialState, before: CredentialState) => void;
 }
 
 /** A token cache of our own: the SDK's default one is shared by every Client in the process. */
@@ -64,7 +74,7 @@ function failure(response: { code?: number; msg?: string }, what: string): { err
   return { error: `${what}: code ${response.code ?? '?'}: ${response.msg ?? ''}`.trim() };
 }
 
-export function createFeishuClient(options: FeishuClientOptions): MessageSender & AttendanceApi {
+export function createFeishuClient(options: FeishuClientOptions): MessageSender & AttendanceApi & CredentialCheck {
   const cache = tokenCache();
   const client = new lark.Client({
     appId: options.appId,
@@ -79,15 +89,39 @@ export function createFeishuClient(options: FeishuClientOptions): MessageSender 
   // The SDK's token manager fetches a token per caller on a cache miss; concurrent sends share
   // one request instead, and the SDK then finds the token in the cache.
   let tokenRequest: Promise<unknown> | undefined;
+  let credentials: CredentialState = { state: 'unchecked' };
+  const note = (now: CredentialState) => {
+    const before = credentials;
+    credentials = now;
+    if (now.state !== before.state) options.onCredentials?.(now, before);
+  };
   const ensureToken = () =>
-    (tokenRequest ??= (client.tokenManager.getTenantAccessToken() as Promise<unknown>).finally(() => {
-      tokenRequest = undefined;
-    }));
+    (tokenRequest ??= (client.tokenManager.getTenantAccessToken() as Promise<unknown>)
+      .then(
+        (token) => {
+          note({ state: 'accepted' });
+          return token;
+        },
+        (error: unknown) => {
+          const refusal = tokenRefusal(error);
+          note(refusal ? { state: 'rejected', ...refusal } : { state: 'unreachable', message: describeError(error) });
+          throw error;
+        },
+      )
+      .finally(() => {
+        tokenRequest = undefined;
+      }));
 
   const groupZones = new Map<string, { zone: string; expiresAt: number }>();
 
   return {
     invalidateToken: () => cache.clear(),
+
+    credentials: () => credentials,
+    async checkCredentials() {
+      await ensureToken().catch(() => {});
+      return credentials;
+    },
 
     async attendanceZone(userId, day) {
       try {

@@ -1,6 +1,8 @@
 // The SDK's HTTP layer on fetch: a timeout on every request, and errors that keep the status,
-// body and headers (x-ogw-ratelimit-reset) that delivery decisions need.
+// body and headers (x-ogw-ratelimit-reset) that delivery decisions need. A request that gets no
+// answer fails with a NetworkError naming host, call and cause, for the outbox's last error.
 import type { HttpInstance, HttpRequestOptions } from '@larksuiteoapi/node-sdk';
+import { networkError } from '../network-failure.js';
 
 export class OpenPlatformHttpError extends Error {
   constructor(
@@ -35,13 +37,19 @@ export function fetchHttpInstance(timeoutMs: number): HttpInstance {
   async function request(options: HttpRequestOptions<unknown>): Promise<any> {
     const method = (options.method ?? 'GET').toUpperCase();
     const hasBody = options.data !== undefined && method !== 'GET' && method !== 'HEAD';
-    const response = await fetch(withParams(options.url ?? '', options), {
-      method,
-      headers: { ...(hasBody ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...(options.headers ?? {}) },
-      body: hasBody ? JSON.stringify(options.data) : undefined,
-      signal: AbortSignal.timeout(options.timeout ?? timeoutMs),
-    });
-    const body = await parseBody(response);
+    const url = withParams(options.url ?? '', options);
+    const timeout = options.timeout ?? timeoutMs;
+    const headers = { ...(hasBody ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...(options.headers ?? {}) };
+    const data = hasBody ? JSON.stringify(options.data) : undefined;
+    let response: Response;
+    let body: unknown;
+    try {
+      response = await fetch(url, { method, headers, body: data, signal: AbortSignal.timeout(timeout) });
+      // Reading the body can fail too (connection closed or timeout mid-answer).
+      body = await parseBody(response);
+    } catch (error) {
+      throw networkError(error, { method, url, timeoutMs: timeout });
+    }
     if (response.status >= 400) throw new OpenPlatformHttpError(response.status, body, response.headers);
     return options.$return_headers ? { data: body, headers: Object.fromEntries(response.headers) } : body;
   }

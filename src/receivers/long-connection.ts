@@ -6,7 +6,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { openEnvelope } from '../ingest/envelope.js';
 import type { Ingest } from '../ingest/ingest.js';
 import { fetchHttpInstance } from '../feishu/http.js';
-import { sdkLogger } from '../feishu/sdk-logger.js';
+import { describeError, sdkLogger } from '../feishu/sdk-logger.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 
@@ -31,11 +31,27 @@ export function startLongConnection({ appId, appSecret, baseUrl, pingTimeoutSeco
     state = next;
   };
 
+  // WSClient uses the HTTP instance only to ask for the socket's address (POST
+  // /callback/ws/endpoint); it logs why that failed at debug level and retries in ~2 min. An
+  // operator needs the host and cause at once: `ECONNREFUSED 127.0.0.1:9000 on POST /callback/ws/endpoint`.
+  const http = fetchHttpInstance(15_000);
+  const httpInstance: typeof http = {
+    ...http,
+    async request(options) {
+      try {
+        return await http.request(options);
+      } catch (error) {
+        log.warn('long connection endpoint request failed', { error: describeError(error) });
+        throw error;
+      }
+    },
+  };
+
   const client = new lark.WSClient({
     appId,
     appSecret,
     domain: baseUrl,
-    httpInstance: fetchHttpInstance(15_000),
+    httpInstance,
     logger: sdkLogger(log),
     loggerLevel: lark.LoggerLevel.warn,
     wsConfig: { pingTimeout: pingTimeoutSeconds },

@@ -97,6 +97,7 @@ const CARD_KEYS = new Set(['schema', 'config', 'header', 'body', 'card_link', 'i
 
 export async function startSandbox(options: SandboxOptions) {
   const messages: SandboxMessage[] = [];
+  let appSecret = options.appSecret;
   const tokens = new Set<string>();
   const byUuid = new Map<string, SandboxMessage>();
   const faults: Fault[] = [];
@@ -140,7 +141,7 @@ export async function startSandbox(options: SandboxOptions) {
 
   app.post('/callback/ws/endpoint', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { AppID?: string; AppSecret?: string };
-    if (body.AppID !== options.appId || body.AppSecret !== options.appSecret) {
+    if (body.AppID !== options.appId || body.AppSecret !== appSecret) {
       return c.json({ code: 514, msg: 'auth failed', data: {} });
     }
     return c.json(ws.endpoint(baseUrl));
@@ -149,9 +150,9 @@ export async function startSandbox(options: SandboxOptions) {
   app.post('/open-apis/auth/v3/tenant_access_token/internal', async (c) => {
     stats.tokenRequests++;
     const body = (await c.req.json().catch(() => ({}))) as { app_id?: string; app_secret?: string };
-    if (body.app_id !== options.appId || body.app_secret !== options.appSecret) {
-      return c.json({ code: 10014, msg: 'app secret invalid' });
-    }
+    // As Feishu: an app id it does not know is 10003, a secret that is not the app's is 10014.
+    if (body.app_id !== options.appId) return c.json({ code: 10003, msg: 'invalid param' });
+    if (body.app_secret !== appSecret) return c.json({ code: 10014, msg: 'app secret invalid' });
     const token = `t-${randomBytes(16).toString('hex')}`;
     tokens.add(token);
     return c.json({ code: 0, msg: 'ok', tenant_access_token: token, expire: options.tokenExpireSeconds ?? 7200 });
@@ -313,6 +314,10 @@ export async function startSandbox(options: SandboxOptions) {
     /** Makes matching sends fail until `times` is used up. */
     fail(fault: Fault): void {
       faults.push(fault);
+    },
+    /** The app's secret changes (an admin resets it in the console); tokens issued stay valid. */
+    setAppSecret(secret: string): void {
+      appSecret = secret;
     },
     clearFaults(): void {
       faults.length = 0;

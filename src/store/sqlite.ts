@@ -3,56 +3,10 @@
 // a power cut once durable() has resolved (wal-sync.ts), which callers await where it matters.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Delivery, DeliveryStatus, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
+import { migrate, SCHEMA_VERSION, type MigrationResult } from './sqlite-schema.js';
 import { walSync } from './wal-sync.js';
-
-const SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  event_id      TEXT PRIMARY KEY,
-  event_type    TEXT NOT NULL,
-  kind          TEXT,
-  instance_code TEXT,
-  status        TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'ignored')),
-  reason        TEXT,
-  payload       TEXT,
-  received_at   INTEGER NOT NULL
-);
--- A business key: the v1 and v2 forms of one approval arrive with different ids.
-CREATE UNIQUE INDEX IF NOT EXISTS events_business_key ON events (kind, instance_code) WHERE status = 'accepted';
-CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
-
-CREATE TABLE IF NOT EXISTS deliveries (
-  id              INTEGER PRIMARY KEY,
-  event_id        TEXT REFERENCES events (event_id) ON DELETE CASCADE,
-  audience        TEXT NOT NULL CHECK (audience IN ('employee', 'team', 'digest')),
-  receive_id_type TEXT NOT NULL,
-  receive_id      TEXT NOT NULL,
-  uuid            TEXT NOT NULL,
-  status          TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'dead', 'digested')),
-  digest_id       INTEGER REFERENCES deliveries (id) ON DELETE SET NULL,
-  attempts        INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  last_error      TEXT,
-  message_id      TEXT,
-  created_at      INTEGER NOT NULL,
-  updated_at      INTEGER NOT NULL,
-  retry_from      INTEGER NOT NULL,
-  last_attempt_at INTEGER,
-  UNIQUE (event_id, receive_id_type, receive_id)
-);
--- The queue, in due order: the worker's next rows and the next wake-up are index seeks, not a
--- scan and sort of every waiting row (which made ingest slow down as the outbox grew).
-DROP INDEX IF EXISTS deliveries_due;
-DROP INDEX IF EXISTS deliveries_status;
-CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (status, next_attempt_at, id);
-CREATE INDEX IF NOT EXISTS deliveries_digest ON deliveries (digest_id) WHERE digest_id IS NOT NULL;
--- Fresh team cards by chat: digest candidates, and whether a chat has a backlog, without a scan.
-CREATE INDEX IF NOT EXISTS deliveries_fresh_team ON deliveries (receive_id, id) WHERE status = 'pending' AND audience = 'team' AND attempts = 0;
-CREATE INDEX IF NOT EXISTS deliveries_last_attempt ON deliveries (last_attempt_at) WHERE last_attempt_at IS NOT NULL;
-`;
 
 interface DeliveryRow {
   id: number;
@@ -110,13 +64,13 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
+  let migration: MigrationResult;
+  try {
+    migration = migrate(db, path);
+  } catch (error) {
     db.close();
-    throw new Error(`database ${path} has schema version ${version}; this bot knows up to ${SCHEMA_VERSION}`);
+    throw error;
   }
-  db.exec(SCHEMA);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
   const eventExists = db.prepare('SELECT 1 FROM events WHERE event_id = ?').pluck();
   const businessKeyExists = db
@@ -288,6 +242,14 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
     },
 
     durable: () => wal?.durable() ?? Promise.resolve(),
+
+    about: () => ({
+      engine: 'sqlite',
+      location: path === ':memory:' ? path : resolve(path),
+      schemaVersion: SCHEMA_VERSION,
+      migrated: migration.applied,
+      migratedFrom: migration.from,
+    }),
 
     close() {
       wal?.close();

@@ -56,6 +56,17 @@ export interface Delivery {
 
 export type RecordResult = 'stored' | 'duplicate';
 
+export interface StoreInfo {
+  engine: 'sqlite';
+  /** Where the data is: the database file. */
+  location: string;
+  schemaVersion: number;
+  /** Migrations this open applied ("2 one outbox layout…"), oldest first; empty when none were due. */
+  migrated: string[];
+  /** The schema version the database had before this open (0: a new database). */
+  migratedFrom: number;
+}
+
 export interface Store {
   recordEvent(event: NewEvent, deliveries: readonly NewDelivery[]): RecordResult;
   /** Several events in one transaction: all are stored, or none and it throws. */
@@ -97,5 +108,7 @@ export interface Store {
    * before its request leaves.
    */
   durable(): Promise<void>;
+  /** What the store is, for the start-up summary. */
+  about(): StoreInfo;
   close(): void;
 }

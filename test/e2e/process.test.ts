@@ -1,7 +1,7 @@
 // `npm start` as an operator runs it: settings from the environment and ./.env, one-line errors,
 // a liveness probe, clean exit on SIGTERM, and no secret in the output.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
 import { pushEvent } from '../../src/sandbox/feishu-push.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
 import { spawnBot } from '../support/bot-process.js';
 import { APP } from '../support/harness.js';
 
@@ -68,5 +69,32 @@ describe('the bot process', () => {
     expect(all).toContain('"delivery sent"');
     for (const secret of [APP.appSecret, APP.encryptKey, APP.verificationToken]) expect(all).not.toContain(secret);
     for (const line of started.output.stdout.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('starts with a summary line of what runs where, then one warning per doubtful setting', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'bot-cwd-'));
+    const started = spawnBot({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, FEISHU_DOMAIN: sandbox.url, PORT: '0', TIMEZONE: 'Europe/Berlin' }, cwd);
+    child = started.child;
+    await started.ready;
+    const lines = started.output.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const listening = lines.find((l) => l.msg === 'bot listening');
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8'));
+    expect(listening).toMatchObject({
+      version,
+      eventMode: 'webhook',
+      listen: expect.stringMatching(/:\d+$/),
+      database: { path: join(cwd, 'data/bot.sqlite'), schemaVersion: SCHEMA_VERSION, migratedFrom: 0 },
+      teamChats: 0,
+      templates: 'built-in',
+      timezone: 'Europe/Berlin',
+    });
+    const warnings = lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+    expect(warnings).toEqual([
+      expect.stringContaining('FEISHU_VERIFICATION_TOKEN is not set'),
+      expect.stringContaining('FEISHU_ENCRYPT_KEY is not set'),
+      expect.stringContaining('no team chats'),
+    ]);
+    child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
   });
 });

@@ -1,10 +1,9 @@
 // Hostile and broken traffic mixed with real events: nothing crashes, nothing answers 5xx, and
-// every real event is delivered exactly once. Also the deployment check, send-sample.
+// every real event is delivered exactly once.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encryptEvent, signature } from '../../src/ingest/crypto.js';
 import { feishuRequest } from '../../src/sandbox/feishu-push.js';
-import { runCli } from '../support/bot-process.js';
 import { burst, exactlyOnce } from '../support/burst.js';
 import { APP, eventually, startHarness, type Harness } from '../support/harness.js';
 
@@ -80,25 +79,4 @@ describe('robustness', () => {
     await eventually(() => exactlyOnce(h!.sandbox.messages, 100) || undefined, 'each valid event once', 30_000);
     console.log(`robustness: ${[...statuses].sort().map(([s, n]) => `${n}×${s}`).join(', ')}`);
   }, 90_000);
-});
-
-describe('npm run cli -- send-sample', () => {
-  const keys = { FEISHU_APP_ID: APP.appId, FEISHU_ENCRYPT_KEY: APP.encryptKey, FEISHU_VERIFICATION_TOKEN: APP.verificationToken };
-
-  it('posts a realistic event, encrypted and signed, and reports the answer', async () => {
-    h = await startHarness();
-    const result = await runCli(['send-sample', 'remedy', '--url', h.bot.url, '--employee_id', 'u_42', '--remedy_reason', 'checking the deployment'], keys);
-    expect(result.stdout).toMatch(new RegExp(`^POST ${h.webhook} \\(encrypted and signed\\) → 200 \\{"ok":true,"outcome":"accepted"\\}\\ninstance_code [0-9A-F-]{36}\\n$`));
-    expect(result.code).toBe(0);
-    await eventually(() => h!.sandbox.messages.some((m) => m.receiveIdType === 'user_id' && m.receiveId === 'u_42'), 'the DM to u_42');
-    const shift = await runCli(['send-sample', 'shift', '--url', h.webhook, '--open_id', 'ou_42'], keys);
-    expect(shift.code).toBe(0);
-  });
-
-  it('reports a refusal and exits 1', async () => {
-    h = await startHarness();
-    const result = await runCli(['send-sample', 'shift', '--url', h.bot.url], { ...keys, FEISHU_ENCRYPT_KEY: 'a different key' });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('→ 401 {"error":"X-Lark-Signature does not match the body"}');
-  });
 });

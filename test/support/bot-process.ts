@@ -1,13 +1,13 @@
 // The bot as a child process (`node dist/main.js`, built by the suite's global set-up), as an
 // operator runs it.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 export interface BotProcess {
-  child: ReturnType<typeof spawn>;
+  child: ChildProcess;
   output: { stdout: string; stderr: string };
   exited: Promise<number | null>;
   /** Resolves with the port once the bot logs that it listens. */
@@ -19,16 +19,25 @@ export interface BotProcess {
  * with these variables and no Feishu secrets inherited from the caller.
  */
 export function spawnScript(script: string, args: string[], env: Record<string, string>, cwd = ROOT) {
-  const { FEISHU_APP_ID, FEISHU_APP_SECRET, FEISHU_ENCRYPT_KEY, FEISHU_VERIFICATION_TOKEN, DATABASE_URL, ...inherited } = process.env;
   return spawn(process.execPath, [join(ROOT, 'dist', script), ...args], {
     cwd,
-    env: { ...inherited, ...env },
+    env: botEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
+/** The caller's environment without its Feishu settings, plus these. */
+export function botEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const { FEISHU_APP_ID, FEISHU_APP_SECRET, FEISHU_ENCRYPT_KEY, FEISHU_VERIFICATION_TOKEN, DATABASE_URL, ...inherited } = process.env;
+  return { ...inherited, ...env };
+}
+
 export function spawnBot(env: Record<string, string>, cwd = ROOT): BotProcess {
-  const child = spawnScript('main.js', [], env, cwd);
+  return watchBot(spawnScript('main.js', [], env, cwd));
+}
+
+/** Collects the output of a bot started by `child`, which may be the bot or npm or a shell running it. */
+export function watchBot(child: ChildProcess): BotProcess {
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d) => (output.stdout += d));
   child.stderr!.on('data', (d) => (output.stderr += d));

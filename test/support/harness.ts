@@ -37,6 +37,7 @@ export interface HarnessOptions {
   sandbox?: Partial<SandboxOptions>;
   /** Wraps the bot's real SQLite store (to inject storage faults). */
   wrapStore?: (store: Store) => Store;
+  credentialRetryMs?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -52,6 +53,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       hostname: '127.0.0.1',
       worker: { ...FAST_WORKER, ...options.worker },
       store: options.wrapStore?.(openSqliteStore(config.databasePath)),
+      credentialRetryMs: options.credentialRetryMs,
     });
   let bot = await start();
   const harness: Harness = {

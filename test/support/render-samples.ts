@@ -1,5 +1,5 @@
 // Prints every card for a set of sample events and display zones; run under different process TZ
-// values by test/cards/tz-independence.test.ts, which compares the outputs.
+// values by test/cards/tz-independence.tz.test.ts, which compares the outputs.
 import type { ApprovalEvent } from '../../src/approvals/types.js';
 import { renderCard } from '../../src/cards/card.js';
 import { loadTemplates } from '../../src/cards/templates.js';

@@ -1,5 +1,5 @@
 // Golden cards: every kind × audience × locale, checked in as readable files under test/golden/.
-// After an intended change: UPDATE_GOLDEN=1 npx vitest run test/cards/golden.test.ts, then review the diff.
+// After an intended change: UPDATE_GOLDEN=1 npx vitest run test/cards/golden.tz.test.ts --project tz:UTC, then review the diff.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';

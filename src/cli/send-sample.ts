@@ -1,0 +1,171 @@
+// `npm run cli -- send-sample`: the deployment check. A realistic approval event, encrypted and
+// signed as Feishu sends it, posted to a running bot — which then really DMs the employee and
+// posts the team card to its NOTIFY_CHAT_IDS — or, with --dry-run, printed and not sent.
+import { kindNamed } from '../approvals/index.js';
+import { ConfigError, loadDotEnv } from '../config.js';
+import { openEnvelope } from '../ingest/envelope.js';
+import { describeNetworkFailure } from '../network-failure.js';
+import { WEBHOOK_PATH } from '../receivers/webhook.js';
+import { feishuRequest } from '../sandbox/feishu-push.js';
+import { remedySeedEvent, shiftSeedEvent } from '../sandbox/seed-events.js';
+import { UsageError } from './usage-error.js';
+
+/** Long enough for a bot that stores before answering; short enough not to look hung. */
+export const SEND_TIMEOUT_MS = 10_000;
+
+type Kind = 'remedy' | 'shift';
+
+interface SendSampleArgs {
+  kind: Kind;
+  url?: string;
+  dryRun: boolean;
+  to?: string;
+  fields: Record<string, unknown>;
+}
+
+function parse(args: string[]): SendSampleArgs {
+  const [kind, ...rest] = args;
+  if (kind !== 'remedy' && kind !== 'shift') throw new UsageError('send-sample needs remedy or shift');
+  const parsed: SendSampleArgs = { kind, dryRun: false, fields: {} };
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i]!;
+    if (flag === '--dry-run') {
+      parsed.dryRun = true;
+      continue;
+    }
+    const value = rest[++i];
+    if (!flag.startsWith('--') || value === undefined || value.startsWith('--')) throw new UsageError(`expected --<field> <value>, got ${flag}`);
+    if (flag === '--url') parsed.url = value;
+    else if (flag === '--to') parsed.to = value;
+    // Numbers stay numbers (remedy_time, start_time…); everything else is text.
+    else parsed.fields[flag.slice(2)] = /^\d+$/.test(value) ? Number(value) : value;
+  }
+  return parsed;
+}
+
+/**
+ * The event fields that make `to` the employee. The remedy event names its employee by user_id
+ * (employee_id) only; the shift event carries open_id and employee_id, and the bot DMs the
+ * open_id when there is one, so the other is cleared.
+ */
+export function recipientFields(kind: Kind, to: string): Record<string, string> {
+  if (to.startsWith('oc_')) {
+    throw new UsageError(
+      `--to ${to}: a chat id cannot be the employee. An attendance approval names one employee, not a chat; ` +
+        'the team card goes to the chats in the bot\'s NOTIFY_CHAT_IDS. Pass the employee\'s user_id or open_id.',
+    );
+  }
+  if (to.startsWith('on_')) throw new UsageError(`--to ${to}: a union_id names no one in these events; pass the employee's user_id or open_id.`);
+  if (to.startsWith('ou_')) {
+    if (kind === 'remedy') {
+      throw new UsageError(
+        `--to ${to}: the remedy (补卡) event names its employee by user_id only (employee_id) and has no open_id field, ` +
+          'so the bot can only DM a user_id for it. Pass the employee\'s user_id, or send a shift sample, which carries an open_id.',
+      );
+    }
+    return { open_id: to, employee_id: '' };
+  }
+  if (!/^\S+$/.test(to)) throw new UsageError(`--to ${JSON.stringify(to)}: expected a user_id, or an open_id (ou_…)`);
+  return kind === 'remedy' ? { employee_id: to } : { employee_id: to, open_id: '' };
+}
+
+function defaultUrl(): string {
+  const port = process.env.PORT?.trim() || '3000';
+  if (!/^\d+$/.test(port) || Number(port) > 65535) throw new ConfigError('PORT', 'expected an integer from 0 to 65535', port);
+  return `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
+}
+
+/** Who the bot will DM, read from the event the way the bot reads it. */
+function employeeOf(kind: Kind, event: unknown): string {
+  const opened = openEnvelope(event);
+  if (!opened.ok || opened.envelope.kind !== 'event') return 'no one: not an event envelope';
+  const normalized = kindNamed(kind).normalize(opened.envelope.payload, opened.envelope);
+  if (!normalized.ok) return `no one: the bot will find the event ${normalized.outcome} (${normalized.reason})`;
+  const employee = kindNamed(kind).employee(normalized.event);
+  return `${employee.receiveIdType}:${employee.receiveId} (DM); the team card goes to the bot's NOTIFY_CHAT_IDS`;
+}
+
+const MASK = '<FEISHU_VERIFICATION_TOKEN, masked>';
+
+/** The event with its verification token hidden, for printing. */
+function masked(kind: Kind, event: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(event) as Record<string, any>;
+  if (kind === 'remedy' && copy.header?.token) copy.header.token = MASK;
+  if (kind === 'shift' && copy.token) copy.token = MASK;
+  return copy;
+}
+
+export async function sendSample(args: string[]): Promise<number> {
+  const { kind, url, dryRun, to, fields } = parse(args);
+  loadDotEnv();
+  if (url === undefined && !dryRun) throw new UsageError('send-sample needs --url <bot url> (or --dry-run)');
+  const address = url ?? defaultUrl();
+  let target: URL;
+  try {
+    target = new URL(address);
+  } catch {
+    throw new UsageError(`--url ${url}: not a URL like http://127.0.0.1:3000`);
+  }
+  if (target.pathname === '/' || target.pathname === '') target.pathname = WEBHOOK_PATH;
+
+  const appId = process.env.FEISHU_APP_ID?.trim() || 'cli_a1b2c3d4e5f60718';
+  const token = process.env.FEISHU_VERIFICATION_TOKEN?.trim() || undefined;
+  const encryptKey = process.env.FEISHU_ENCRYPT_KEY?.trim() || undefined;
+  const identity = { appId, token };
+  const recipient = to === undefined ? {} : recipientFields(kind, to);
+  const now = Date.now();
+  const instanceCode = crypto.randomUUID().toUpperCase();
+  const event =
+    kind === 'remedy'
+      ? remedySeedEvent(identity, {
+          instance_code: instanceCode,
+          employee_id: 'sample_user',
+          remedy_time: now - 3600_000,
+          remedy_reason: 'deployment check',
+          start_time: Math.floor(now / 1000) - 600,
+          end_time: Math.floor(now / 1000),
+          ...recipient,
+          ...fields,
+        })
+      : shiftSeedEvent(identity, {
+          instance_code: instanceCode,
+          shift_time: '2026-12-01 09:00:00',
+          return_time: '2026-12-02 09:00:00',
+          shift_reason: 'deployment check',
+          ...recipient,
+          ...fields,
+        });
+  const sentCode = kind === 'remedy' ? (event as ReturnType<typeof remedySeedEvent>).event.object.instance_code : (event as ReturnType<typeof shiftSeedEvent>).event.instance_code;
+  const request = feishuRequest(event, { encryptKey });
+  const how = encryptKey ? 'encrypted and signed' : 'plain: FEISHU_ENCRYPT_KEY is not set';
+
+  if (dryRun) {
+    // The request as it would leave, byte for byte, except that a plain body shows the token masked.
+    console.log(`dry run, nothing sent (${how})`);
+    console.log(`POST ${target}`);
+    for (const [name, value] of Object.entries(request.headers)) console.log(`${name}: ${value}`);
+    console.log('');
+    console.log(encryptKey ? request.body : JSON.stringify(masked(kind, event)));
+    console.log('');
+    console.log(encryptKey ? 'the event inside, verification token masked:' : 'the event, verification token masked:');
+    console.log(JSON.stringify(masked(kind, event), null, 2));
+    console.log(`instance_code ${sentCode}`);
+    console.log(`employee ${employeeOf(kind, event)}`);
+    return 0;
+  }
+
+  let status: number;
+  let answer: string;
+  try {
+    const response = await fetch(target, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
+    status = response.status;
+    answer = await response.text();
+  } catch (error) {
+    console.error(describeNetworkFailure(error, { method: 'POST', url: target.toString(), timeoutMs: SEND_TIMEOUT_MS }));
+    return 1;
+  }
+  console.log(`POST ${target} (${how}) → ${status} ${answer}`);
+  console.log(`instance_code ${sentCode}`);
+  console.log(`employee ${employeeOf(kind, event)}`);
+  return status === 200 ? 0 : 1;
+}

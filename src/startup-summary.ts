@@ -1,0 +1,59 @@
+// What an operator needs to see at start: what this bot is, where it listens and keeps its data,
+// where cards go and how they look — and the settings that are probably a mistake.
+import { TEMPLATE_KEYS } from './cards/templates.js';
+import type { Config } from './config.js';
+import type { StoreInfo } from './store/store.js';
+
+export interface StartupFacts {
+  version: string;
+  config: Config;
+  store: StoreInfo;
+  /** The address the HTTP server is bound to. */
+  listen: string;
+  /** The files in TEMPLATES_DIR, when it is set. */
+  templateFiles?: readonly string[];
+}
+
+export interface StartupSummary {
+  fields: Record<string, unknown>;
+  warnings: string[];
+}
+
+const TEMPLATE_FILES = TEMPLATE_KEYS.map((key) => `${key}.json`);
+
+export function startupSummary({ version, config, store, listen, templateFiles }: StartupFacts): StartupSummary {
+  const warnings: string[] = [];
+  const webhook = config.eventMode !== 'ws';
+  const { routing } = config;
+  const teamChats = new Set([...routing.defaultChatIds, ...[...routing.routes.values()].flat()]);
+
+  // The long connection is authenticated by the app secret; token and key only guard the webhook.
+  if (webhook && config.verificationToken === undefined) {
+    warnings.push('FEISHU_VERIFICATION_TOKEN is not set: webhook events are not checked for the app\'s token. Copy it from the console\'s Events & Callbacks > Encryption Strategy page.');
+  }
+  if (webhook && config.encryptKey === undefined) {
+    warnings.push('FEISHU_ENCRYPT_KEY is not set: webhook events arrive unencrypted and unsigned, so a forged request cannot be told from Feishu\'s. Set an Encrypt Key in the console and here.');
+  }
+  if (teamChats.size === 0) {
+    warnings.push('no team chats: NOTIFY_CHAT_IDS is empty and CONFIG_FILE routes no approval to a chat, so only employees get cards. Add the bot to the team\'s group chat and list its oc_… id in NOTIFY_CHAT_IDS.');
+  }
+  const overrides = (templateFiles ?? []).filter((f) => TEMPLATE_FILES.includes(f)).sort();
+  for (const file of (templateFiles ?? []).filter((f) => !TEMPLATE_FILES.includes(f)).sort()) {
+    warnings.push(`TEMPLATES_DIR ${config.templatesDir}: ${file} matches no template and is not used (template files are ${TEMPLATE_FILES.join(', ')}).`);
+  }
+
+  const fields: Record<string, unknown> = {
+    version,
+    eventMode: config.eventMode,
+    listen,
+    ...(webhook ? { webhook: '/webhook/event' } : {}),
+    database: { path: store.location, schemaVersion: store.schemaVersion, ...(store.migrated.length ? { migratedFrom: store.migratedFrom, migrations: store.migrated } : {}) },
+    teamChats: teamChats.size,
+    routing: routing.routes.size === 0 ? 'every team chat' : `by approval code (${routing.routes.size} routes in CONFIG_FILE), otherwise NOTIFY_CHAT_IDS`,
+    templates: config.templatesDir === undefined ? 'built-in' : { dir: config.templatesDir, overrides: overrides.length ? overrides : 'none (all built-in)' },
+    ...(Object.keys(config.builderTemplates).length ? { builderTemplates: Object.keys(config.builderTemplates).sort() } : {}),
+    timezone: config.timezone,
+    openPlatform: config.openPlatformUrl,
+  };
+  return { fields, warnings };
+}

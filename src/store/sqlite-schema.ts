@@ -1,0 +1,140 @@
+// The SQLite schema as numbered migrations. `PRAGMA user_version` holds the number of the last one
+// applied; at start the missing ones run in one transaction, so a failed upgrade leaves the
+// database as it was. A database from a newer bot is refused: its rows may mean things this
+// version does not know.
+import type Database from 'better-sqlite3';
+
+type Db = Database.Database;
+
+export interface Migration {
+  version: number;
+  /** What it changes, for the start-up log. */
+  title: string;
+  up(db: Db): void;
+}
+
+export class SchemaError extends Error {}
+
+const DELIVERIES_TABLE = `
+CREATE TABLE deliveries (
+  id              INTEGER PRIMARY KEY,
+  event_id        TEXT REFERENCES events (event_id) ON DELETE CASCADE,
+  audience        TEXT NOT NULL CHECK (audience IN ('employee', 'team', 'digest')),
+  receive_id_type TEXT NOT NULL,
+  receive_id      TEXT NOT NULL,
+  uuid            TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'dead', 'digested')),
+  digest_id       INTEGER REFERENCES deliveries (id) ON DELETE SET NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error      TEXT,
+  message_id      TEXT,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  retry_from      INTEGER NOT NULL,
+  last_attempt_at INTEGER,
+  UNIQUE (event_id, receive_id_type, receive_id)
+)`;
+
+const columns = (db: Db, table: string) =>
+  new Set((db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]));
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    title: 'inbox and outbox tables',
+    up(db) {
+      // Databases of the very first builds have these tables already, without a version number;
+      // migration 2 brings them to the same layout.
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS events (
+          event_id      TEXT PRIMARY KEY,
+          event_type    TEXT NOT NULL,
+          kind          TEXT,
+          instance_code TEXT,
+          status        TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'ignored')),
+          reason        TEXT,
+          payload       TEXT,
+          received_at   INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS events_business_key ON events (kind, instance_code) WHERE status = 'accepted';
+        CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
+      `);
+      if (!columns(db, 'deliveries').size) db.exec(DELIVERIES_TABLE);
+    },
+  },
+  {
+    version: 2,
+    title: 'one outbox layout for every 0.1.0 database (digests, retry horizon, attempt times, queue indexes)',
+    up(db) {
+      // Builds of 0.1.0 changed the outbox without changing the version number; whichever of them
+      // wrote this database, it ends in the layout below with every row kept.
+      const have = columns(db, 'deliveries');
+      if (!have.has('digest_id') || !have.has('retry_from')) {
+        // New CHECKs and a nullable event_id need a new table (SQLite cannot alter constraints).
+        db.exec(DELIVERIES_TABLE.replace('CREATE TABLE deliveries', 'CREATE TABLE deliveries_new'));
+        db.exec(`
+          INSERT INTO deliveries_new (id, event_id, audience, receive_id_type, receive_id, uuid, status, attempts,
+                                      next_attempt_at, last_error, message_id, created_at, updated_at, retry_from)
+          SELECT id, event_id, audience, receive_id_type, receive_id, uuid, status, attempts,
+                 next_attempt_at, last_error, message_id, created_at, updated_at, created_at
+          FROM deliveries;
+          DROP TABLE deliveries;
+          ALTER TABLE deliveries_new RENAME TO deliveries;
+        `);
+      } else if (!have.has('last_attempt_at')) {
+        db.exec('ALTER TABLE deliveries ADD COLUMN last_attempt_at INTEGER');
+      }
+      db.exec(`
+        DROP INDEX IF EXISTS deliveries_due;
+        DROP INDEX IF EXISTS deliveries_status;
+        -- The queue, in due order: the worker's next rows and the next wake-up are index seeks.
+        CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (status, next_attempt_at, id);
+        CREATE INDEX IF NOT EXISTS deliveries_digest ON deliveries (digest_id) WHERE digest_id IS NOT NULL;
+        -- Fresh team cards by chat: digest candidates, and whether a chat has a backlog, without a scan.
+        CREATE INDEX IF NOT EXISTS deliveries_fresh_team ON deliveries (receive_id, id) WHERE status = 'pending' AND audience = 'team' AND attempts = 0;
+        CREATE INDEX IF NOT EXISTS deliveries_last_attempt ON deliveries (last_attempt_at) WHERE last_attempt_at IS NOT NULL;
+      `);
+    },
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+export interface MigrationResult {
+  from: number;
+  to: number;
+  applied: string[];
+}
+
+/**
+ * Brings the database to SCHEMA_VERSION in one transaction. Foreign keys are off meanwhile (a
+ * table rebuild drops and renames tables) and checked before the commit.
+ */
+export function migrate(db: Db, path: string, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+  const newest = migrations.at(-1)!.version;
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > newest) {
+    throw new SchemaError(
+      `database ${path} has schema version ${from}, newer than this bot's ${newest}: it was written by a later ` +
+        'version of the bot. Run that version, or restore a backup taken before the upgrade.',
+    );
+  }
+  const pending = migrations.filter((m) => m.version > from);
+  if (pending.length === 0) return { from, to: from, applied: [] };
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      for (const migration of pending) {
+        migration.up(db);
+        db.pragma(`user_version = ${migration.version}`);
+      }
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new SchemaError(`database ${path}: ${broken.length} rows break a foreign key after the upgrade`);
+    }).immediate();
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
+  return { from, to: newest, applied: pending.map((m) => `${m.version} ${m.title}`) };
+}
