@@ -1,6 +1,8 @@
 // A sandbox Open Platform on 127.0.0.1 that behaves like Feishu for the calls the bot makes:
 // tenant tokens, message sends honouring `uuid` for an hour, the 30 KB card limit, card 2.0 shape
-// checks, and error codes on demand. The demo and the tests point the real SDK at it.
+// checks, the directory (chat members, users, departments, attendance groups) with Feishu's
+// paging and error codes (see src/feishu/directory.ts for where they come from), and error codes
+// on demand. The demo and the tests point the real SDK at it.
 import { serve, type HttpBindings, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { randomBytes } from 'node:crypto';
@@ -68,7 +70,45 @@ export interface AttendanceDirectory {
   users: Record<string, string>;
   /** group id → time_zone */
   groups: Record<string, string>;
+  /** group id → group_name; `Group <id>` when absent. */
+  groupNames?: Record<string, string>;
 }
+
+/** Chats, users and departments as the contact and chat APIs show them. Ids are user_ids and open_department_ids. */
+export interface SandboxDirectory {
+  chats?: Record<string, { members: string[]; botIsMember?: boolean }>;
+  users?: Record<string, { openId: string; name: string; enName?: string; departments: string[] }>;
+  departments?: Record<string, { name: string; parent?: string }>;
+}
+
+/** The APIs a directory fault can target: attendance covers both attendance calls, department both department calls. */
+export type DirectoryApiName = 'chatMembers' | 'user' | 'department' | 'attendance';
+
+export type DirectoryFault =
+  /** HTTP 400, code 99991672, naming the scopes the call accepts, as Feishu does. */
+  | { mode: 'permission' }
+  /** Any answer; HTTP 400 when only a code is given, 500 when neither is. */
+  | { mode: 'error'; status?: number; code?: number; msg?: string; headers?: Record<string, string> }
+  /** Waits, then answers normally (a client with a shorter timeout has given up by then). */
+  | { mode: 'hang'; ms: number };
+
+/**
+ * The scope lists Feishu names in its 99991672 answers, per API (from the API reference pages;
+ * the department-get list is assumed, its page was not read).
+ */
+const REQUIRED_SCOPES: Record<'chatMembers' | 'user' | 'departmentParent' | 'department' | 'attendance', string[]> = {
+  chatMembers: ['im:chat', 'im:chat.group_info:readonly', 'im:chat.members:read', 'im:chat:readonly'],
+  user: ['contact:contact.base:readonly', 'contact:contact:access_as_app', 'contact:contact:readonly', 'contact:contact:readonly_as_app'],
+  departmentParent: [
+    'contact:contact.base:readonly',
+    'contact:department.organize:readonly',
+    'contact:contact:access_as_app',
+    'contact:contact:readonly',
+    'contact:contact:readonly_as_app',
+  ],
+  department: ['contact:contact.base:readonly', 'contact:department.base:readonly', 'contact:contact:access_as_app', 'contact:contact:readonly', 'contact:contact:readonly_as_app'],
+  attendance: ['attendance:rule', 'attendance:rule:readonly'],
+};
 
 export type AttendanceFault = { mode: 'error'; code?: number; msg?: string } | { mode: 'hang'; ms: number };
 
@@ -110,6 +150,10 @@ export async function startSandbox(options: SandboxOptions) {
   let attendance: AttendanceDirectory = { users: {}, groups: {} };
   let attendanceFault: AttendanceFault | undefined;
   const attendanceStats = { shiftQueries: 0, groupQueries: 0, queriedUsers: [] as string[] };
+  let directory: Required<SandboxDirectory> = { chats: {}, users: {}, departments: {} };
+  const directoryFaults = new Map<DirectoryApiName | 'all', DirectoryFault>();
+  /** Requests per API (every page counts), and chat-member requests per chat. */
+  const directoryStats = { chatMembers: 0, user: 0, department: 0, attendance: 0, byChat: {} as Record<string, number> };
 
   /** Feishu's answer when a send is over a limit, or undefined when it is within them all. */
   function overLimit(receiveIdType: string, receiveId: string, now: number) {
@@ -162,8 +206,168 @@ export async function startSandbox(options: SandboxOptions) {
     const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
     return token !== undefined && tokens.has(token);
   };
+  /**
+   * What a directory request meets before its own logic: the token check (as for sends), then an
+   * injected fault. Undefined: go on.
+   */
+  async function directoryTrouble(c: Context, api: DirectoryApiName, scopes: string[]): Promise<Response | undefined> {
+    if (!authorized(c)) return error(c, 400, 99991663, 'Invalid access token for authorization. Please make a request with token attached.');
+    const fault = directoryFaults.get(api) ?? directoryFaults.get('all');
+    if (fault?.mode === 'hang') await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.mode === 'permission') {
+      return c.json(
+        {
+          code: 99991672,
+          msg: `Access denied. One of the following scopes is required: [${scopes.join(', ')}].应用尚未开通所需的应用身份权限：[${scopes.join(', ')}]，点击链接申请并开通任一权限即可：https://open.feishu.cn/app/${options.appId}/auth?q=${scopes.join(',')}&op_from=openapi&token_type=tenant`,
+          error: { permission_violations: scopes.map((subject) => ({ type: 'action_scope_required', subject })) },
+        },
+        400,
+      );
+    }
+    if (fault?.mode === 'error') {
+      const status = fault.status ?? (fault.code !== undefined ? 400 : 500);
+      return error(c, status, fault.code ?? (status >= 500 ? 1500 : 0), fault.msg ?? 'internal error (injected)', fault.headers);
+    }
+    return undefined;
+  }
+
+  const notFound = (c: Context, code: number, msg: string) => error(c, 400, code, msg);
+
+  app.get('/open-apis/im/v1/chats/:chat_id/members', async (c) => {
+    const chatId = c.req.param('chat_id');
+    directoryStats.chatMembers++;
+    directoryStats.byChat[chatId] = (directoryStats.byChat[chatId] ?? 0) + 1;
+    const trouble = await directoryTrouble(c, 'chatMembers', REQUIRED_SCOPES.chatMembers);
+    if (trouble) return trouble;
+    const idType = c.req.query('member_id_type') ?? 'open_id';
+    if (idType !== 'open_id' && idType !== 'user_id') return error(c, 400, 232015, 'Your request specifies a member_id_type which is NOT supported.');
+    const chat = directory.chats[chatId];
+    if (!chat) return notFound(c, 232006, 'Your request specifies a chat_id which is invalid.');
+    if (chat.botIsMember === false) return notFound(c, 232011, 'Operator can NOT be out of the chat.');
+    const pageSize = Number(c.req.query('page_size') ?? 20);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) return error(c, 400, 232001, 'Your request contains an invalid request parameter: page_size must be 1..100.');
+    const start = pageStart(c.req.query('page_token'), chatId);
+    if (start === undefined) return error(c, 400, 232001, 'Your request contains an invalid request parameter: page_token.');
+    const page = chat.members.slice(start, start + pageSize);
+    const hasMore = start + pageSize < chat.members.length;
+    return c.json({
+      code: 0,
+      msg: 'success',
+      data: {
+        items: page.map((userId) => ({
+          member_id_type: idType,
+          member_id: idType === 'user_id' ? userId : openIdOf(userId),
+          name: directory.users[userId]?.name ?? userId,
+          tenant_key: 'sandbox_tenant',
+        })),
+        page_token: hasMore ? pageToken(chatId, start + pageSize) : '',
+        has_more: hasMore,
+        member_total: chat.members.length,
+      },
+    });
+  });
+
+  app.get('/open-apis/contact/v3/users/:user_id', async (c) => {
+    directoryStats.user++;
+    const trouble = await directoryTrouble(c, 'user', REQUIRED_SCOPES.user);
+    if (trouble) return trouble;
+    const id = c.req.param('user_id');
+    const idType = c.req.query('user_id_type') ?? 'open_id';
+    const departmentIdType = c.req.query('department_id_type') ?? 'open_department_id';
+    if (departmentIdType !== 'open_department_id') return error(c, 400, 40001, 'param error: this sandbox knows departments by open_department_id only');
+    let userId: string | undefined;
+    if (idType === 'user_id') userId = directory.users[id] ? id : undefined;
+    else if (idType === 'open_id') userId = Object.keys(directory.users).find((u) => directory.users[u]!.openId === id);
+    else return error(c, 400, 40001, `param error: user_id_type ${idType} is not supported by this sandbox`);
+    if (userId === undefined) {
+      return idType === 'user_id' ? notFound(c, 99992360, `these ids not existed: [${id}]`) : notFound(c, 99992351, `these open ids not existed: [${id}]`);
+    }
+    const user = directory.users[userId]!;
+    return c.json({
+      code: 0,
+      msg: 'success',
+      data: {
+        user: {
+          user_id: userId,
+          open_id: user.openId,
+          union_id: `on_${userId}`,
+          name: user.name,
+          en_name: user.enName ?? '',
+          department_ids: user.departments,
+        },
+      },
+    });
+  });
+
+  // Registered before /departments/:department_id so that "parent" is never taken for an id.
+  app.get('/open-apis/contact/v3/departments/parent', async (c) => {
+    directoryStats.department++;
+    const trouble = await directoryTrouble(c, 'department', REQUIRED_SCOPES.departmentParent);
+    if (trouble) return trouble;
+    const id = c.req.query('department_id') ?? '';
+    if ((c.req.query('department_id_type') ?? 'open_department_id') !== 'open_department_id') {
+      return error(c, 400, 40001, 'param error: this sandbox knows departments by open_department_id only');
+    }
+    if (!directory.departments[id]) return notFound(c, 99992357, `these open_department ids not existed: [${id}]`);
+    const ancestors: string[] = [];
+    for (let next = directory.departments[id]!.parent; next && next !== '0' && !ancestors.includes(next) && next !== id; ) {
+      ancestors.push(next);
+      next = directory.departments[next]?.parent;
+    }
+    const pageSize = Number(c.req.query('page_size') ?? 10);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50) return error(c, 400, 40011, 'page size is invalid error');
+    const start = pageStart(c.req.query('page_token'), id);
+    if (start === undefined) return error(c, 400, 40012, 'page token is invalid error');
+    const hasMore = start + pageSize < ancestors.length;
+    return c.json({
+      code: 0,
+      msg: 'success',
+      data: {
+        has_more: hasMore,
+        page_token: hasMore ? pageToken(id, start + pageSize) : '',
+        items: ancestors.slice(start, start + pageSize).map(departmentItem),
+      },
+    });
+  });
+
+  app.get('/open-apis/contact/v3/departments/:department_id', async (c) => {
+    directoryStats.department++;
+    const trouble = await directoryTrouble(c, 'department', REQUIRED_SCOPES.department);
+    if (trouble) return trouble;
+    const id = c.req.param('department_id');
+    if ((c.req.query('department_id_type') ?? 'open_department_id') !== 'open_department_id') {
+      return error(c, 400, 40001, 'param error: this sandbox knows departments by open_department_id only');
+    }
+    if (!directory.departments[id]) return notFound(c, 99992357, `these open_department ids not existed: [${id}]`);
+    return c.json({ code: 0, msg: 'success', data: { department: departmentItem(id) } });
+  });
+
+  function departmentItem(id: string) {
+    const department = directory.departments[id]!;
+    return { name: department.name, open_department_id: id, department_id: id, parent_department_id: department.parent ?? '0', status: { is_deleted: false } };
+  }
+  function openIdOf(userId: string): string {
+    return directory.users[userId]?.openId ?? `ou_${userId}`;
+  }
+  // Page tokens are opaque to the client; here they carry the list they belong to and an offset.
+  function pageToken(list: string, offset: number): string {
+    return Buffer.from(JSON.stringify([list, offset])).toString('base64url');
+  }
+  function pageStart(token: string | undefined, list: string): number | undefined {
+    if (!token) return 0;
+    try {
+      const [owner, offset] = JSON.parse(Buffer.from(token, 'base64url').toString()) as [unknown, unknown];
+      return owner === list && Number.isInteger(offset) && (offset as number) >= 0 ? (offset as number) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async function attendanceTrouble(c: Context): Promise<Response | undefined> {
+    directoryStats.attendance++;
     if (!authorized(c)) return error(c, 400, 99991663, 'Invalid access token for authorization.');
+    const directoryFault = await directoryTrouble(c, 'attendance', REQUIRED_SCOPES.attendance);
+    if (directoryFault) return directoryFault;
     if (attendanceFault?.mode === 'hang') await new Promise((r) => setTimeout(r, attendanceFault && 'ms' in attendanceFault ? attendanceFault.ms : 0));
     if (attendanceFault?.mode === 'error') {
       return c.json({ code: attendanceFault.code ?? 1220001, msg: attendanceFault.msg ?? 'no permission: attendance:rule:readonly' });
@@ -192,7 +396,7 @@ export async function startSandbox(options: SandboxOptions) {
     const id = c.req.param('group_id');
     const zone = attendance.groups[id];
     if (zone === undefined) return c.json({ code: 1220600, msg: `group ${id} not found` });
-    return c.json({ code: 0, msg: 'success', data: { group_id: id, group_name: `Group ${id}`, time_zone: zone } });
+    return c.json({ code: 0, msg: 'success', data: { group_id: id, group_name: attendance.groupNames?.[id] ?? `Group ${id}`, time_zone: zone } });
   });
 
   app.post('/open-apis/im/v1/messages', async (c) => {
@@ -326,6 +530,30 @@ export async function startSandbox(options: SandboxOptions) {
     /** Who is in which attendance group, and each group's time zone. */
     setAttendance(directory: AttendanceDirectory): void {
       attendance = directory;
+    },
+    /** Requests per directory API (every page counts), and chat-member requests per chat id. */
+    directoryStats,
+    /** Replaces the chats, users and departments the contact and chat APIs show. */
+    setDirectory(next: SandboxDirectory): void {
+      directory = { chats: structuredClone(next.chats ?? {}), users: structuredClone(next.users ?? {}), departments: structuredClone(next.departments ?? {}) };
+    },
+    /** Someone joins a chat (at the end of the member list, as a newcomer would be). */
+    addChatMember(chatId: string, userId: string): void {
+      const chat = (directory.chats[chatId] ??= { members: [] });
+      if (!chat.members.includes(userId)) chat.members.push(userId);
+    },
+    removeChatMember(chatId: string, userId: string): void {
+      const chat = directory.chats[chatId];
+      if (chat) chat.members = chat.members.filter((m) => m !== userId);
+    },
+    /** The bot is added to (true) or removed from (false) a chat. */
+    setBotInChat(chatId: string, member: boolean): void {
+      (directory.chats[chatId] ??= { members: [] }).botIsMember = member;
+    },
+    /** Makes one directory API (or all) refuse, fail or hang, until called again with undefined. */
+    setDirectoryFault(api: DirectoryApiName | 'all', fault: DirectoryFault | undefined): void {
+      if (fault) directoryFaults.set(api, fault);
+      else directoryFaults.delete(api);
     },
     /** Makes every attendance call fail or hang, until called again with undefined. */
     setAttendanceFault(fault: AttendanceFault | undefined): void {
