@@ -3,6 +3,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import type { ReceiveIdType } from '../approvals/types.js';
 import type { Logger } from '../log.js';
 import { tokenRefusal, type CredentialState } from './credentials.js';
+import { classifyFailure, FIELD_SCOPE, missingField, TOKEN_CODES, type DirectoryApi, type DirectoryCall, type DirectoryUser, type LookupFailure } from './directory.js';
 import { fetchHttpInstance, OpenPlatformHttpError } from './http.js';
 import { describeError, sdkLogger } from './sdk-logger.js';
 
@@ -74,7 +75,13 @@ function failure(response: { code?: number; msg?: string }, what: string): { err
   return { error: `${what}: code ${response.code ?? '?'}: ${response.msg ?? ''}`.trim() };
 }
 
-export function createFeishuClient(options: FeishuClientOptions): MessageSender & AttendanceApi & CredentialCheck {
+/** Feishu's answer body, as far as failures go. */
+type Answer = { code?: number; msg?: string };
+
+/** Safety stop for pagination: a server that keeps saying has_more must not loop us forever. */
+const MAX_PAGES = 1000;
+
+export function createFeishuClient(options: FeishuClientOptions): MessageSender & AttendanceApi & CredentialCheck & DirectoryApi {
   const cache = tokenCache();
   const client = new lark.Client({
     appId: options.appId,
@@ -114,7 +121,165 @@ export function createFeishuClient(options: FeishuClientOptions): MessageSender 
 
   const groupZones = new Map<string, { zone: string; expiresAt: number }>();
 
+  /**
+   * One directory request: the token first (shared with sends), then the call; any failure is
+   * classified once, here. A refused token is dropped so that the next lookup fetches a new one.
+   */
+  async function ask<R extends Answer>(call: DirectoryCall, request: string, send: () => Promise<R>): Promise<{ ok: true; answer: R } | LookupFailure> {
+    let failure: LookupFailure;
+    try {
+      await ensureToken();
+      const answer = await send();
+      if (answer.code === 0) return { ok: true, answer };
+      failure = classifyFailure({ call, request, httpStatus: 200, code: answer.code, msg: answer.msg });
+    } catch (error) {
+      if (error instanceof OpenPlatformHttpError) {
+        const body = (typeof error.body === 'object' && error.body !== null ? error.body : {}) as Answer & {
+          error?: { permission_violations?: { subject?: unknown }[] };
+        };
+        const violations = (body.error?.permission_violations ?? []).map((v) => v.subject).filter((s): s is string => typeof s === 'string');
+        const reset = Number(error.headers.get('x-ogw-ratelimit-reset'));
+        failure = classifyFailure({
+          call,
+          request,
+          httpStatus: error.status,
+          code: typeof body.code === 'number' ? body.code : undefined,
+          msg: typeof body.msg === 'string' ? body.msg : typeof error.body === 'string' ? error.body.slice(0, 200) : undefined,
+          violations,
+          rateLimitResetSeconds: Number.isFinite(reset) && reset > 0 ? reset : undefined,
+        });
+      } else {
+        // No answer, or the token fetch failed (its refusal is reported through credentials()).
+        failure = classifyFailure({ call, request, error: describeError(error) });
+      }
+    }
+    if (failure.code !== undefined && TOKEN_CODES.has(failure.code)) cache.clear();
+    return failure;
+  }
+
+  const directory: DirectoryApi = {
+    async chatMembers(chatId, idType) {
+      const request = `GET /open-apis/im/v1/chats/${chatId}/members`;
+      const ids: string[] = [];
+      let pageToken: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const result = await ask('chatMembers', request, () =>
+          client.im.v1.chatMembers.get({
+            path: { chat_id: chatId },
+            params: { member_id_type: idType, page_size: 100, ...(pageToken ? { page_token: pageToken } : {}) },
+          }),
+        );
+        if (!result.ok) return result;
+        const data = result.answer.data;
+        for (const item of data?.items ?? []) {
+          // Without contact:user.employee_id:readonly a user_id is left out rather than refused.
+          if (!item.member_id) return missingField(request, `member_id (${idType})`, idType === 'user_id' ? FIELD_SCOPE.memberUserId : 'im:chat.members:read');
+          ids.push(item.member_id);
+        }
+        if (!data?.has_more) return { ok: true, value: [...new Set(ids)] };
+        if (!data.page_token) return classifyFailure({ call: 'chatMembers', request, error: 'has_more without a page_token' });
+        pageToken = data.page_token;
+      }
+      return classifyFailure({ call: 'chatMembers', request, error: `still has_more after ${MAX_PAGES} pages` });
+    },
+
+    async user(id) {
+      const [idType, value] = id.userId ? (['user_id', id.userId] as const) : id.openId ? (['open_id', id.openId] as const) : [undefined, undefined];
+      if (!idType) return { ok: false, kind: 'not-found', message: 'GET /open-apis/contact/v3/users: neither a user_id nor an open_id was given' };
+      const request = `GET /open-apis/contact/v3/users/${value}`;
+      const result = await ask('user', request, () =>
+        client.contact.v3.user.get({
+          path: { user_id: value },
+          params: { user_id_type: idType, department_id_type: 'open_department_id' },
+        }),
+      );
+      if (!result.ok) return result;
+      const user = result.answer.data?.user;
+      // A user always has a name and at least one department; their absence means a field
+      // permission is missing, and a card routed on "no departments" would silently go nowhere.
+      if (user?.name === undefined) return missingField(request, 'name', FIELD_SCOPE.userName);
+      if (user.department_ids === undefined) return missingField(request, 'department_ids', FIELD_SCOPE.userDepartments);
+      const found: DirectoryUser = {
+        userId: user.user_id || (idType === 'user_id' ? value : undefined),
+        openId: user.open_id || (idType === 'open_id' ? value : undefined),
+        name: user.name,
+        departmentIds: user.department_ids,
+      };
+      if (user.en_name) found.enName = user.en_name;
+      if (found.userId === undefined) delete found.userId;
+      if (found.openId === undefined) delete found.openId;
+      return { ok: true, value: found };
+    },
+
+    async departmentAncestors(departmentId) {
+      if (departmentId === '0') return { ok: true, value: [] };
+      const request = `GET /open-apis/contact/v3/departments/parent?department_id=${departmentId}`;
+      const ancestors: string[] = [];
+      let pageToken: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        // No page_size: its documented maximum is unknown; the default page and page_token work.
+        const result = await ask('departmentAncestors', request, () =>
+          client.contact.v3.department.parent({
+            params: { department_id: departmentId, department_id_type: 'open_department_id', ...(pageToken ? { page_token: pageToken } : {}) },
+          }),
+        );
+        if (!result.ok) return result;
+        const data = result.answer.data;
+        for (const item of data?.items ?? []) {
+          const id = item.open_department_id;
+          if (id && id !== '0' && id !== departmentId) ancestors.push(id);
+        }
+        if (!data?.has_more) return { ok: true, value: [...new Set(ancestors)] };
+        if (!data.page_token) return classifyFailure({ call: 'departmentAncestors', request, error: 'has_more without a page_token' });
+        pageToken = data.page_token;
+      }
+      return classifyFailure({ call: 'departmentAncestors', request, error: `still has_more after ${MAX_PAGES} pages` });
+    },
+
+    async department(departmentId) {
+      const request = `GET /open-apis/contact/v3/departments/${departmentId}`;
+      const result = await ask('department', request, () =>
+        client.contact.v3.department.get({
+          path: { department_id: departmentId },
+          params: { department_id_type: 'open_department_id' },
+        }),
+      );
+      if (!result.ok) return result;
+      const name = result.answer.data?.department?.name;
+      if (name === undefined) return missingField(request, 'name', FIELD_SCOPE.departmentName);
+      return { ok: true, value: { name } };
+    },
+
+    async attendanceGroup(userId, day) {
+      const request = 'POST /open-apis/attendance/v1/user_daily_shifts/query';
+      const result = await ask('attendanceGroup', request, () =>
+        client.attendance.v1.userDailyShift.query({
+          params: { employee_type: 'employee_id' },
+          data: { user_ids: [userId], check_date_from: day, check_date_to: day },
+        }),
+      );
+      if (!result.ok) return result;
+      const groupId = result.answer.data?.user_daily_shifts?.find((s) => s.user_id === userId)?.group_id;
+      return { ok: true, value: groupId && groupId !== '0' ? groupId : null };
+    },
+
+    async attendanceGroupInfo(groupId) {
+      const request = `GET /open-apis/attendance/v1/groups/${groupId}`;
+      const result = await ask('attendanceGroupInfo', request, () =>
+        client.attendance.v1.group.get({
+          path: { group_id: groupId },
+          params: { employee_type: 'employee_id', dept_type: 'open_id' },
+        }),
+      );
+      if (!result.ok) return result;
+      const group = result.answer.data;
+      return { ok: true, value: { name: group?.group_name ?? groupId, ...(group?.time_zone ? { timeZone: group.time_zone } : {}) } };
+    },
+  };
+
   return {
+    ...directory,
+
     invalidateToken: () => cache.clear(),
 
     credentials: () => credentials,
