@@ -17,6 +17,28 @@ export interface CardContext {
   /** TIMEZONE: a team card also shows the time here when it reads differently. */
   teamZone?: string;
   brand: Brand;
+  /**
+   * The employee's display name, when known (team cards and digests only): it names them in the
+   * headline and the chat-list preview. Unknown → those read as they do without a name; never an id.
+   */
+  employeeName?: string;
+}
+
+/** A name in a headline or preview is cut to this many code points. */
+export const EMPLOYEE_NAME_MAX_CHARS = 40;
+
+// Controls (newlines and tabs included), bidi embeddings/overrides/isolates, line and paragraph separators.
+const NOT_IN_A_LINE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * A name as one short line of plain text: it lands in plain_text titles and the summary as it is,
+ * so a newline, a control or a bidi override in a directory name must not reshape them. '' when
+ * nothing is left.
+ */
+export function displayName(name: string | undefined): string {
+  if (name === undefined) return '';
+  const line = name.replace(NOT_IN_A_LINE, ' ').replace(/\s+/g, ' ').trim();
+  return shorten(line, EMPLOYEE_NAME_MAX_CHARS);
 }
 
 export interface RenderedCard {
@@ -43,6 +65,7 @@ export function cardVariables(event: ApprovalEvent, ctx: CardContext): Variables
     reason: event.reason.trim() === '' ? '—' : event.reason,
     instance_code: event.instanceCode,
     employee_id: employeeId(event),
+    employee_name: displayName(ctx.employeeName),
     pc_url: links.pc,
     mobile_url: links.mobile,
   };

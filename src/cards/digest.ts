@@ -1,6 +1,6 @@
 // A digest: several approvals for one team chat in one card, instead of flooding the chat when
 // more cards wait than its rate limit lets through. One row per approval: who (a person element,
-// no mention), what, when, and a link.
+// no mention, and the name as text when it is known), what, when, and a link.
 import type { ApprovalEvent } from '../approvals/types.js';
 import type { Json } from '../ingest/envelope.js';
 import { CARD_MAX_BYTES, cardVariables, type CardContext, type RenderedCard } from './card.js';
@@ -8,22 +8,25 @@ import { escapeMarkdown } from './escape.js';
 
 function rowText(event: ApprovalEvent, v: ReturnType<typeof cardVariables>): { zh_cn: string; en_us: string; ja_jp: string } {
   const code = escapeMarkdown(event.instanceCode);
+  // The name as text too, like the team card's headline; it comes from the directory, so escaped.
+  const name = v.employee_name ? escapeMarkdown(v.employee_name) : '';
   if (event.kind === 'remedy') {
+    const who = name ? `${name} · ` : '';
     return {
-      zh_cn: `补卡已通过 · ${v.datetime} · ${code} · [查看审批](${v.mobile_url})`,
-      en_us: `补卡 approved · ${v.datetime} · ${code} · [View approval](${v.mobile_url})`,
-      ja_jp: `打刻修正承認 · ${v.datetime} · ${code} · [承認を表示](${v.mobile_url})`,
+      zh_cn: `补卡已通过 · ${who}${v.datetime} · ${code} · [查看审批](${v.mobile_url})`,
+      en_us: `补卡 approved · ${who}${v.datetime} · ${code} · [View approval](${v.mobile_url})`,
+      ja_jp: `打刻修正承認 · ${who}${v.datetime} · ${code} · [承認を表示](${v.mobile_url})`,
     };
   }
+  const what = (label: string) => (name ? `${label} · ${name} · ${v.dates}` : `${label} ${v.dates}`);
   return {
-    zh_cn: `换班 ${v.dates} · ${v.shift_datetime} · ${code} · [查看审批](${v.mobile_url})`,
-    en_us: `Shift change ${v.dates} · ${v.shift_datetime} · ${code} · [View approval](${v.mobile_url})`,
-    ja_jp: `シフト交代 ${v.dates} · ${v.shift_datetime} · ${code} · [承認を表示](${v.mobile_url})`,
+    zh_cn: `${what('换班')} · ${v.shift_datetime} · ${code} · [查看审批](${v.mobile_url})`,
+    en_us: `${what('Shift change')} · ${v.shift_datetime} · ${code} · [View approval](${v.mobile_url})`,
+    ja_jp: `${what('シフト交代')} · ${v.shift_datetime} · ${code} · [承認を表示](${v.mobile_url})`,
   };
 }
 
-/** A digest; `ctx` gives each row's context (the employee's zone), by position. */
-/** One approval's row: who (a person element, no mention), and what, when, which, with a link. */
+/** One approval's row: who (a person element, no mention, and the name when known), and what, when, which, with a link. */
 function rowElements(event: ApprovalEvent, ctx: CardContext): Json[] {
   const v = cardVariables(event, ctx);
   const text = rowText(event, v);
@@ -45,16 +48,26 @@ function digestCard(rows: readonly Json[][]): RenderedCard {
   return { card, content: JSON.stringify(card) };
 }
 
-/** A digest; `ctx` gives each row's context (the employee's zone), by position. */
+/** A digest; `ctx` gives each row's context (the employee's zone and name), by position. */
 export function renderDigest(events: readonly ApprovalEvent[], ctx: CardContext | ((index: number) => CardContext)): RenderedCard {
   const contextOf = typeof ctx === 'function' ? ctx : () => ctx;
-  return digestCard(events.map((event, i) => rowElements(event, contextOf(i))));
+  const named = digestCard(events.map((event, i) => rowElements(event, contextOf(i))));
+  if (Buffer.byteLength(named.content) <= CARD_MAX_BYTES) return named;
+  // The members were chosen with room for names of usual length (fitDigest); longer ones may not
+  // fit. The names are the part to give up: each row's person element still says who it is.
+  return digestCard(events.map((event, i) => rowElements(event, { ...contextOf(i), employeeName: undefined })));
 }
 
 /** Card 2.0 allows 200 elements; each row takes two. */
 const MAX_ROWS = 90;
 /** 2 KB to spare: the rows are sized here in one zone and sent in each employee's own. */
 const DIGEST_BUDGET = CARD_MAX_BYTES - 2048;
+/**
+ * Rows are sized without names but sent with them: room per row for a name of 8 CJK characters
+ * (24 bytes, or 24 ASCII letters) and its separator in each of the row's four texts. A longer name
+ * eats into the margin above; past it, renderDigest drops the names.
+ */
+export const DIGEST_NAME_ROOM_BYTES = 4 * Buffer.byteLength('名'.repeat(8) + ' · ');
 
 /** The longest prefix of `items` (at least one) whose digest fits the card limits, and that digest. */
 export function fitDigest<T>(items: readonly T[], eventOf: (item: T) => ApprovalEvent, ctx: CardContext) {
@@ -63,7 +76,7 @@ export function fitDigest<T>(items: readonly T[], eventOf: (item: T) => Approval
   const rows: Json[][] = [];
   for (const item of items.slice(0, MAX_ROWS)) {
     const row = rowElements(eventOf(item), ctx);
-    const bytes = Buffer.byteLength(JSON.stringify(row)) + 1;
+    const bytes = Buffer.byteLength(JSON.stringify(row)) + 1 + DIGEST_NAME_ROOM_BYTES;
     if (rows.length > 0 && size + bytes > DIGEST_BUDGET) break;
     size += bytes;
     rows.push(row);

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApprovalKindName, Recipient } from '../approvals/types.js';
 import { isObject, type Json } from '../ingest/envelope.js';
-import { PLACEHOLDER, renderTemplate, type Variables } from './render.js';
+import { EMPLOYEE_NAME_MAX_CHARS } from './card.js';
+import { PLACEHOLDER, renderTemplate, resolveSections, SECTION_MARK, type Variables } from './render.js';
 
 /** Feishu refuses card content over 30 KB. */
 const CARD_LIMIT_BYTES = 30_000;
@@ -27,10 +28,10 @@ function packageDir(from: string, name: string): string {
 
 /** The variables each kind offers its templates; anything else in `{{…}}` is a template error. */
 export const TEMPLATE_VARIABLES: Record<ApprovalKindName, readonly string[]> = {
-  remedy: ['time', 'datetime', 'team_datetime', 'zone', 'team_zone', 'reason', 'instance_code', 'employee_id', 'pc_url', 'mobile_url'],
+  remedy: ['time', 'datetime', 'team_datetime', 'zone', 'team_zone', 'reason', 'instance_code', 'employee_id', 'employee_name', 'pc_url', 'mobile_url'],
   shift: [
     'dates', 'shift_datetime', 'return_datetime', 'team_shift_datetime', 'team_return_datetime',
-    'zone', 'team_zone', 'reason', 'instance_code', 'employee_id', 'pc_url', 'mobile_url',
+    'zone', 'team_zone', 'reason', 'instance_code', 'employee_id', 'employee_name', 'pc_url', 'mobile_url',
   ],
 };
 
@@ -61,6 +62,7 @@ export function worstCaseVariables(kind: ApprovalKindName): Variables {
     reason: '<'.repeat(WORST_CASE_REASON_CHARS),
     instance_code: 'I'.repeat(64),
     employee_id: 'ou_' + 'f'.repeat(61),
+    employee_name: '<'.repeat(EMPLOYEE_NAME_MAX_CHARS),
     pc_url: url,
     mobile_url: url,
   };
@@ -100,6 +102,11 @@ export function checkTemplate(key: TemplateKey, template: unknown, file: string)
       if (!known.includes(text)) throw fail(path, `names unknown variable "${text}"; known: ${known.join(', ')}`);
       continue;
     }
+    for (const match of text.matchAll(SECTION_MARK)) {
+      if (!known.includes(match[2]!)) throw fail(path, `section {{${match[1]}${match[2]}}} names unknown variable "${match[2]}"; known: ${known.join(', ')}`);
+    }
+    const unpaired = new RegExp(SECTION_MARK.source).exec(resolveSections(text, () => true));
+    if (unpaired) throw fail(path, `${unpaired[0]} has no ${unpaired[0].includes('/') ? 'opening' : 'closing'} mark`);
     for (const match of text.matchAll(PLACEHOLDER)) {
       if (!known.includes(match[1]!)) throw fail(path, `unknown variable {{${match[1]}}}; known: ${known.join(', ')}`);
       used.add(match[1]!);

@@ -1,8 +1,9 @@
 // The card content for a delivery: one approval's card (from templates/ or the card builder), or a
-// digest of several, with each employee's times in their own zone.
+// digest of several, with each employee's times in their own zone and, on cards for the team, the
+// employee's name in the headline and the chat-list preview.
 import type { ApprovalEvent } from '../approvals/types.js';
 import type { Brand } from '../cards/approval-link.js';
-import { renderBuilderCard, renderCard } from '../cards/card.js';
+import { renderBuilderCard, renderCard, type CardContext } from '../cards/card.js';
 import { fitDigest, renderDigest } from '../cards/digest.js';
 import type { CardTemplates } from '../cards/templates.js';
 import type { BuilderTemplate, TemplateKey } from '../config-file.js';
@@ -24,6 +25,15 @@ export interface CardContentDeps {
   teamZone: string;
   brand: Brand;
   store: Pick<Store, 'digestMembers'>;
+  /**
+   * Display names for team cards and digests. Expected to answer from a cache and bound its own
+   * lookups (like zoneFor); an unknown name, or a rejection, just leaves the name out.
+   */
+  names?: EmployeeNames;
+}
+
+export interface EmployeeNames {
+  nameFor(employee: { userId?: string; openId?: string }): Promise<string | undefined>;
 }
 
 const eventOf = (delivery: Delivery) => JSON.parse(delivery.payload ?? 'null') as ApprovalEvent;
@@ -43,20 +53,32 @@ export function approvalDay(event: ApprovalEvent, fallbackZone: string): string 
 
 export function cardContents(deps: CardContentDeps): CardContents {
   const { templates, teamZone, brand } = deps;
-  const contextFor = async (event: ApprovalEvent) => {
+  /** A name is a nicety: a failed lookup leaves it out and never fails the card. */
+  const nameFor = async (employee: { userId?: string; openId?: string }) => {
+    try {
+      return await deps.names?.nameFor(employee);
+    } catch {
+      return undefined;
+    }
+  };
+  /** Employee cards (DMs) are addressed to the employee: no name, so they are asked none. */
+  const contextFor = async (event: ApprovalEvent, audience: Delivery['audience']): Promise<CardContext> => {
     const employee = event.kind === 'remedy' ? { userId: event.employeeUserId } : { userId: event.employeeUserId, openId: event.employeeOpenId };
-    const { zone } = await deps.zones.zoneFor(employee, approvalDay(event, teamZone));
-    return { zone, teamZone, brand };
+    const [{ zone }, employeeName] = await Promise.all([
+      deps.zones.zoneFor(employee, approvalDay(event, teamZone)),
+      audience === 'employee' ? undefined : nameFor(employee),
+    ]);
+    return { zone, teamZone, brand, employeeName };
   };
   return {
     async content(delivery) {
       if (delivery.audience === 'digest') {
         const events = deps.store.digestMembers(delivery.id).map(eventOf);
-        const contexts = await Promise.all(events.map(contextFor));
+        const contexts = await Promise.all(events.map((event) => contextFor(event, 'digest')));
         return renderDigest(events, (i) => contexts[i]!).content;
       }
       const event = eventOf(delivery);
-      const ctx = await contextFor(event);
+      const ctx = await contextFor(event, delivery.audience);
       const builder = deps.builderTemplates?.[`${event.kind}.${delivery.audience}`];
       return builder ? renderBuilderCard(builder, event, ctx).content : renderCard(templates, event, delivery.audience, ctx).content;
     },

@@ -1,9 +1,11 @@
-// Properties over arbitrary user text: whatever the reason and the employee id hold, every card
-// is valid JSON, under 30 KB, and no user character can act as markdown, a mention or a link.
+// Properties over arbitrary user text: whatever the reason, the employee id and the employee's name
+// hold, every card is valid JSON, under 30 KB, and no user character can act as markdown, a
+// mention or a link.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ApprovalEvent } from '../../src/approvals/types.js';
-import { CARD_MAX_BYTES, renderCard } from '../../src/cards/card.js';
+import { CARD_MAX_BYTES, displayName, renderCard } from '../../src/cards/card.js';
+import { renderDigest } from '../../src/cards/digest.js';
 import { loadTemplates } from '../../src/cards/templates.js';
 import { describeCard } from '../../src/cards/text-view.js';
 import { markdownStrings } from '../support/markdown.js';
@@ -56,6 +58,35 @@ describe('escaping, for any text', () => {
             const shown = describeCard(card, 'en_us').find((l) => l.includes('Reason:** '))!;
             expect(shown.length).toBeGreaterThan(0);
           }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('keeps any employee name on one line in the preview and title, and inert in a digest row', () => {
+    const NOT_IN_A_LINE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+    fc.assert(
+      fc.property(hostile, (employeeName) => {
+        const named = { ...ctx, employeeName };
+        const events: ApprovalEvent[] = [
+          { kind: 'remedy', instanceCode: 'I-1', employeeUserId: 'u_1', remedyAt: Date.UTC(2026, 2, 29, 1, 30), reason: 'r' },
+          { kind: 'shift', instanceCode: 'I-2', employeeOpenId: 'ou_1', shiftTime: '2026-10-25 02:30:00', returnTime: null, reason: 'r' },
+        ];
+        for (const event of events) {
+          const card = JSON.parse(renderCard(templates, event, 'team', named).content);
+          for (const text of [card.config.summary.content, ...Object.values(card.config.summary.i18n_content), card.header.title.content, ...Object.values(card.header.title.i18n_content)] as string[]) {
+            expect(text).not.toMatch(NOT_IN_A_LINE);
+            // No section or placeholder left over, whatever the name held (a name may hold braces itself).
+            expect(text.replace(displayName(employeeName), '')).not.toContain('{{');
+            expect(Array.from(text).length).toBeLessThan(40 + 40);
+          }
+        }
+        const digest = JSON.parse(renderDigest(events, named).content);
+        expect(Buffer.byteLength(JSON.stringify(digest))).toBeLessThanOrEqual(CARD_MAX_BYTES);
+        for (const text of markdownStrings(digest)) {
+          expect(text).not.toMatch(/<at/i);
+          expect(text).not.toMatch(/\]\(.*\]\(/); // only the bot's own link
         }
       }),
       { numRuns: 150 },

@@ -18,6 +18,8 @@ const EVENTS: Record<'remedy' | 'shift', ApprovalEvent> = {
   shift: { kind: 'shift', instanceCode: '99E91302-17F7-4FE2-1234-F4E73A000000', approvalCode: 'A', employeeOpenId: 'ou_xxx', employeeUserId: 'xxx', shiftTime: '2026-12-01 09:00:00', returnTime: '2026-12-02 09:00:00', reason: 'family [matters](https://example.com)' },
 };
 const LOCALES: Locale[] = ['zh_cn', 'en_us', 'ja_jp'];
+// The same, with the employee's name known (team cards and digests): `*.named.*` files.
+const named = { ...ctx, employeeName: '张三' };
 
 function golden(name: string, actual: string): void {
   const file = join(GOLDEN, name);
@@ -36,10 +38,21 @@ describe('golden cards', () => {
       }
     }
   }
+  for (const kind of ['remedy', 'shift'] as const) {
+    const { card } = renderCard(templates, EVENTS[kind], 'team', named);
+    it(`${kind}.team card JSON, with the name`, () => golden(`${kind}.team.named.json`, JSON.stringify(card, null, 2) + '\n'));
+    for (const locale of LOCALES) {
+      it(`${kind}.team in ${locale}, with the name`, () => golden(`${kind}.team.named.${locale}.txt`, describeCard(card, locale).join('\n') + '\n'));
+    }
+  }
   for (const locale of LOCALES) {
     it(`digest in ${locale}`, () => {
       const { card } = renderDigest([EVENTS.remedy, EVENTS.shift], ctx);
       golden(`digest.${locale}.txt`, describeCard(card, locale).join('\n') + '\n');
+    });
+    it(`digest in ${locale}, with the names`, () => {
+      const { card } = renderDigest([EVENTS.remedy, EVENTS.shift], (i) => ({ ...ctx, employeeName: ['张三', 'Li *Si*'][i] }));
+      golden(`digest.named.${locale}.txt`, describeCard(card, locale).join('\n') + '\n');
     });
   }
 });

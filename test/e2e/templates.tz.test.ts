@@ -64,7 +64,7 @@ describe('templates admins can change', () => {
     const file = tempFile('shift.employee.json', JSON.stringify({ schema: '2.0', header: {}, body: { elements: [{ tag: 'markdown', content: '{{time}}' }] } }));
     const bot = spawnBot({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, PORT: '0', DATABASE_URL: `file:${join(file, '..', 'db.sqlite')}`, TEMPLATES_DIR: join(file, '..') });
     expect(await bot.exited).toBe(1);
-    expect(bot.output.stderr).toBe(`template ${file}: $.body.elements[0].content: unknown variable {{time}}; known: dates, shift_datetime, return_datetime, team_shift_datetime, team_return_datetime, zone, team_zone, reason, instance_code, employee_id, pc_url, mobile_url\n`);
+    expect(bot.output.stderr).toBe(`template ${file}: $.body.elements[0].content: unknown variable {{time}}; known: dates, shift_datetime, return_datetime, team_shift_datetime, team_return_datetime, zone, team_zone, reason, instance_code, employee_id, employee_name, pc_url, mobile_url\n`);
   });
 });
 
