@@ -20,6 +20,9 @@ import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.js
 import { openSqliteStore } from './store/sqlite.js';
 import { employeeZones } from './zones/employee-zones.js';
 import type { Store } from './store/store.js';
+import { directoryCache } from './teams/directory-cache.js';
+import { checkRoutingIds } from './teams/routing-check.js';
+import { teamRouter } from './teams/team-router.js';
 
 /** Events are remembered for dedupe at least this long (Feishu retries for ~7 h). */
 export const RETENTION_MS = 7 * 24 * 60 * 60_000;
@@ -64,6 +67,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     baseUrl: config.openPlatformUrl,
     timeoutMs: delivery.timeoutMs,
     log,
+    onTokenDropped: () => metrics.tokenRefresh(),
     onCredentials(now, before) {
       if (now.state === 'rejected') log.error(describeRefusal(now.code, now.message), { code: now.code });
       else if (now.state === 'accepted' && before.state !== 'unchecked') log.info('Feishu accepts the app credentials now', { before: before.state });
@@ -71,7 +75,15 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     },
   });
   const metrics = createMetrics(store, () => sender.credentials());
+  const directory = directoryCache({
+    api: sender,
+    membersTtlMs: config.directoryTtl.membersMs,
+    orgTtlMs: config.directoryTtl.orgMs,
+    onLookup: metrics.directoryLookup,
+  });
+  const teams = teamRouter({ routing: config.routing, directory, teamZone: config.timezone, log, metrics });
   const worker = createDeliveryWorker({
+    teams,
     store,
     sender,
     log,
@@ -88,6 +100,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       teamZone: config.timezone,
       brand: config.brand,
       store,
+      names: teams,
     }),
     options: {
       concurrency: delivery.concurrency,
@@ -97,7 +110,14 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       ...workerOptions,
     },
   });
-  const ingest = createIngest({ store, routing: config.routing, log, metrics, onAccepted: worker.kick });
+  const ingest = createIngest({
+    store,
+    routing: config.routing,
+    log,
+    metrics,
+    onAccepted: worker.kick,
+    onChatMembership: (chatId) => directory.invalidateChat(chatId),
+  });
   const webhook =
     config.eventMode === 'ws'
       ? undefined
@@ -175,6 +195,15 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     credentialTimer.unref();
   };
   const credentialsChecked = checkCredentials();
+  // Once Feishu answers, the ids routing depends on are checked (and the member cache filled).
+  const routingChecked = credentialsChecked.then(async () => {
+    if (sender.credentials().state !== 'accepted') return;
+    try {
+      for (const p of await checkRoutingIds(config.routing, sender, directory)) log.warn(`${p.setting}: ${p.id} ${p.problem}`, { id: p.id });
+    } catch (error) {
+      log.warn('routing ids could not be checked', { error });
+    }
+  });
 
   const purge = () => {
     try {
@@ -198,6 +227,9 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     metrics,
     /** Resolves once the start-up credential check has an answer. */
     credentialsChecked,
+    /** Resolves once the routing ids of CONFIG_FILE and NOTIFY_CHAT_IDS were checked (when credentials were accepted). */
+    routingChecked,
+    directory,
     /** The start-up summary: what runs, where, with what — and the settings that look wrong. */
     summary: () => {
       const address = server.address() as AddressInfo;

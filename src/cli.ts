@@ -49,7 +49,7 @@ function age(ms: number): string {
 }
 
 export function deliveryTable(rows: readonly Delivery[], now: number): string {
-  const header = ['id', 'status', 'recipient', 'kind', 'attempts', 'age', 'last error'];
+  const header = ['id', 'status', 'recipient', 'kind', 'attempts', 'age', 'why / last error'];
   const lines = rows.map((d) => [
     String(d.id),
     d.status,
@@ -57,10 +57,16 @@ export function deliveryTable(rows: readonly Delivery[], now: number): string {
     d.audience === 'digest' ? 'digest' : `${d.kind ?? '?'}/${d.audience}`,
     String(d.attempts),
     age(now - d.createdAt),
-    (d.lastError ?? '').replace(/\s+/g, ' ').slice(0, 120),
+    note(d),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   return [header, ...lines].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+/** Why the row went where it went (a route row: every chat and why or why not), then its last error. */
+function note(d: Delivery): string {
+  const error = d.lastError === null ? '' : `error: ${d.lastError.replace(/\s+/g, ' ').slice(0, 120)}`;
+  return [d.decision ?? '', error].filter((s) => s !== '').join(' · ');
 }
 
 /** DATABASE_URL's file (environment or ./.env), which must exist: the CLI never creates one. */

@@ -2,7 +2,7 @@
 import type { ApprovalKindName } from './approvals/types.js';
 import { isTimeZone } from './cards/time.js';
 import { isObject } from './ingest/envelope.js';
-import { parseRoutingFile, type Routing } from './routing.js';
+import { parseRoutingFile, type Routing, type TeamRoutingMode } from './routing.js';
 
 export type TemplateKey = `${ApprovalKindName}.${'employee' | 'team'}`;
 const TEMPLATE_KEYS: readonly TemplateKey[] = ['remedy.employee', 'remedy.team', 'shift.employee', 'shift.team'];
@@ -21,13 +21,17 @@ export interface ConfigFile {
   builderTemplates: Partial<Record<TemplateKey, BuilderTemplate>>;
 }
 
-const KEYS = ['routes', 'chats', 'time_zones', 'card_templates'];
+const KEYS = ['routes', 'chats', 'departments', 'attendance_groups', 'time_zones', 'card_templates'];
 
-export function emptyConfigFile(defaultChatIds: readonly string[]): ConfigFile {
-  return { routing: { defaultChatIds, routes: new Map(), kindsOff: new Map() }, timeZones: new Map(), builderTemplates: {} };
+export function emptyConfigFile(defaultChatIds: readonly string[], mode: TeamRoutingMode = 'all'): ConfigFile {
+  return {
+    routing: { defaultChatIds, mode, routes: new Map(), departments: new Map(), attendanceGroups: new Map(), kindsOff: new Map() },
+    timeZones: new Map(),
+    builderTemplates: {},
+  };
 }
 
-export function parseConfigFile(json: unknown, defaultChatIds: readonly string[]): ConfigFile {
+export function parseConfigFile(json: unknown, defaultChatIds: readonly string[], mode: TeamRoutingMode = 'all'): ConfigFile {
   if (!isObject(json)) throw new Error('must be a JSON object');
   for (const key of Object.keys(json)) {
     if (!KEYS.includes(key)) throw new Error(`unknown key "${key}" (known: ${KEYS.join(', ')})`);
@@ -61,5 +65,5 @@ export function parseConfigFile(json: unknown, defaultChatIds: readonly string[]
       builderTemplates[key as TemplateKey] = { templateId: value.template_id, templateVersionName: value.template_version_name };
     }
   }
-  return { routing: parseRoutingFile(json, defaultChatIds), timeZones, builderTemplates };
+  return { routing: parseRoutingFile(json, defaultChatIds, mode), timeZones, builderTemplates };
 }

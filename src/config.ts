@@ -6,7 +6,7 @@ import { isTimeZone } from './cards/time.js';
 import { FEISHU_RATE_LIMITS, type RateLimits } from './delivery/rate-limit.js';
 import { LEVELS, type Level } from './log.js';
 import { emptyConfigFile, parseConfigFile, type BuilderTemplate, type TemplateKey } from './config-file.js';
-import { CHAT_ID, type Routing } from './routing.js';
+import { CHAT_ID, TEAM_ROUTING_MODES, teamRoutingMode, type Routing, type TeamRoutingMode } from './routing.js';
 
 export interface DeliverySettings {
   concurrency: number;
@@ -45,6 +45,8 @@ export interface Config {
   templatesDir?: string;
   builderTemplates: Partial<Record<TemplateKey, BuilderTemplate>>;
   delivery: DeliverySettings;
+  /** How long looked-up facts are trusted: chat members, and org data (names, departments, groups). */
+  directoryTtl: { membersMs: number; orgMs: number };
 }
 
 export class ConfigError extends Error {
@@ -161,9 +163,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     if (!CHAT_ID.test(id)) throw new ConfigError('NOTIFY_CHAT_IDS', 'expected comma-separated chat ids like oc_…', id);
   }
 
+  const modeText = nonEmpty(env, 'TEAM_ROUTING')?.toLowerCase();
+  if (modeText !== undefined && !TEAM_ROUTING_MODES.includes(modeText as TeamRoutingMode)) {
+    throw new ConfigError('TEAM_ROUTING', `expected ${TEAM_ROUTING_MODES.join(' or ')}`, modeText);
+  }
+  const mode = teamRoutingMode(modeText, chatIds);
+
   const domain = parseDomain(nonEmpty(env, 'FEISHU_DOMAIN') ?? 'feishu');
   const configFile = nonEmpty(env, 'CONFIG_FILE');
-  let file = emptyConfigFile(chatIds);
+  let file = emptyConfigFile(chatIds, mode);
   if (configFile !== undefined) {
     let json: unknown;
     try {
@@ -173,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       throw new ConfigError('CONFIG_FILE', `expected a readable JSON file (${reason})`, configFile);
     }
     try {
-      file = parseConfigFile(json, chatIds);
+      file = parseConfigFile(json, chatIds, mode);
     } catch (error) {
       throw new ConfigError('CONFIG_FILE', `${configFile}: ${(error as Error).message}`);
     }
@@ -202,6 +210,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     templatesDir: templatesDir(env),
     builderTemplates: file.builderTemplates,
     delivery: deliverySettings(env),
+    directoryTtl: {
+      membersMs: positiveInteger(env, 'CHAT_MEMBERS_TTL_MINUTES', 10, 7 * 24 * 60) * 60_000,
+      orgMs: positiveInteger(env, 'DIRECTORY_TTL_HOURS', 24, 24 * 30) * 60 * 60_000,
+    },
   };
 }
 

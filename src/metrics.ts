@@ -43,6 +43,18 @@ export function createMetrics(store: Pick<Store, 'outboxStats'>, credentials?: (
     help: 'Tenant tokens dropped because Feishu called them invalid',
     registers: [registry],
   });
+  const routed = new Counter({
+    name: 'approval_bot_team_routing_total',
+    help: 'Team-chat decisions made by looking the employee up, by outcome (routed, unmatched: DM only, blocked: a scope is missing)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const lookups = new Counter({
+    name: 'approval_bot_directory_lookups_total',
+    help: 'Calls to the chat-member, contact and attendance APIs for team routing and names, by API and result',
+    labelNames: ['api', 'result'] as const,
+    registers: [registry],
+  });
   const outbox = () => store.outboxStats();
   new Gauge({
     name: 'approval_bot_outbox_depth',
@@ -85,6 +97,8 @@ export function createMetrics(store: Pick<Store, 'outboxStats'>, credentials?: (
     sentAfter: (seconds: number) => latency.observe(seconds),
     rateLimitWait: () => rateLimitWaits.inc(),
     tokenRefresh: () => tokenRefreshes.inc(),
+    teamRouting: (outcome: 'routed' | 'unmatched' | 'blocked') => routed.inc({ outcome }),
+    directoryLookup: (api: string, result: 'ok' | 'permission' | 'not-found' | 'retry') => lookups.inc({ api, result }),
   };
 }
 

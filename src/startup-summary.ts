@@ -25,7 +25,10 @@ export function startupSummary({ version, config, store, listen, templateFiles }
   const warnings: string[] = [];
   const webhook = config.eventMode !== 'ws';
   const { routing } = config;
-  const teamChats = new Set([...routing.defaultChatIds, ...[...routing.routes.values()].flat()]);
+  const teamChats = new Set([
+    ...routing.defaultChatIds,
+    ...[...routing.routes.values(), ...routing.departments.values(), ...routing.attendanceGroups.values()].flat(),
+  ]);
 
   // The long connection is authenticated by the app secret; token and key only guard the webhook.
   if (webhook && config.verificationToken === undefined) {
@@ -33,6 +36,9 @@ export function startupSummary({ version, config, store, listen, templateFiles }
   }
   if (webhook && config.encryptKey === undefined) {
     warnings.push('FEISHU_ENCRYPT_KEY is not set: webhook events arrive unencrypted and unsigned, so a forged request cannot be told from Feishu\'s. Set an Encrypt Key in the console and here.');
+  }
+  if (routing.mode === 'all' && routing.defaultChatIds.length > 1) {
+    warnings.push(`TEAM_ROUTING=all with ${routing.defaultChatIds.length} team chats: every chat sees every employee's approvals. Set TEAM_ROUTING=members to send each chat only its members' cards.`);
   }
   if (teamChats.size === 0) {
     warnings.push('no team chats: NOTIFY_CHAT_IDS is empty and CONFIG_FILE routes no approval to a chat, so only employees get cards. Add the bot to the team\'s group chat and list its oc_… id in NOTIFY_CHAT_IDS.');
@@ -49,11 +55,24 @@ export function startupSummary({ version, config, store, listen, templateFiles }
     ...(webhook ? { webhook: '/webhook/event' } : {}),
     database: { path: store.location, schemaVersion: store.schemaVersion, ...(store.migrated.length ? { migratedFrom: store.migratedFrom, migrations: store.migrated } : {}) },
     teamChats: teamChats.size,
-    routing: routing.routes.size === 0 ? 'every team chat' : `by approval code (${routing.routes.size} routes in CONFIG_FILE), otherwise NOTIFY_CHAT_IDS`,
+    routing: describeRouting(routing),
     templates: config.templatesDir === undefined ? 'built-in' : { dir: config.templatesDir, overrides: overrides.length ? overrides : 'none (all built-in)' },
     ...(Object.keys(config.builderTemplates).length ? { builderTemplates: Object.keys(config.builderTemplates).sort() } : {}),
     timezone: config.timezone,
     openPlatform: config.openPlatformUrl,
   };
   return { fields, warnings };
+}
+
+/** How team chats are chosen, in words: the routing part of the start-up line. */
+export function describeRouting(routing: StartupFacts['config']['routing']): string {
+  const parts = [
+    routing.mode === 'all'
+      ? `TEAM_ROUTING=all: every NOTIFY_CHAT_IDS chat (${routing.defaultChatIds.length})`
+      : `TEAM_ROUTING=members: the NOTIFY_CHAT_IDS chats (${routing.defaultChatIds.length}) the employee is in`,
+  ];
+  if (routing.departments.size) parts.push(`+ ${routing.departments.size} departments`);
+  if (routing.attendanceGroups.size) parts.push(`+ ${routing.attendanceGroups.size} attendance groups`);
+  if (routing.routes.size) parts.push(`; ${routing.routes.size} approval-code routes win where they match`);
+  return parts.join(' ');
 }

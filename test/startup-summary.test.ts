@@ -25,10 +25,16 @@ describe('the start-up summary', () => {
       webhook: '/webhook/event',
       database: { path: '/var/lib/bot/bot.sqlite', schemaVersion: 2 },
       teamChats: 2,
-      routing: 'every team chat',
+      routing: 'TEAM_ROUTING=members: the NOTIFY_CHAT_IDS chats (2) the employee is in',
       templates: 'built-in',
       timezone: 'Asia/Tokyo',
     });
+  });
+
+  it('says how team chats are chosen, and warns when every chat sees everyone\'s approvals', () => {
+    const all = summary({ ...COMPLETE, TEAM_ROUTING: 'all' });
+    expect(all.fields.routing).toBe('TEAM_ROUTING=all: every NOTIFY_CHAT_IDS chat (2)');
+    expect(all.warnings).toEqual([expect.stringContaining('TEAM_ROUTING=all with 2 team chats: every chat sees every employee\'s approvals')]);
   });
 
   it('says which migrations this start applied', () => {

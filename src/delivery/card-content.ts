@@ -77,6 +77,7 @@ export function cardContents(deps: CardContentDeps): CardContents {
         const contexts = await Promise.all(events.map((event) => contextFor(event, 'digest')));
         return renderDigest(events, (i) => contexts[i]!).content;
       }
+      if (delivery.audience === 'route') throw new Error('a route row has no card: it decides team chats');
       const event = eventOf(delivery);
       const ctx = await contextFor(event, delivery.audience);
       const builder = deps.builderTemplates?.[`${event.kind}.${delivery.audience}`];

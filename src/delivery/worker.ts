@@ -6,7 +6,11 @@ import { createHash } from 'node:crypto';
 import type { MessageSender } from '../feishu/client.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { Delivery, Store } from '../store/store.js';
+import type { ApprovalEvent } from '../approvals/types.js';
+import { deliveryUuid } from '../ingest/ingest.js';
+import type { Delivery, NewDelivery, Store } from '../store/store.js';
+import { describeDecision, type TeamDecision } from '../teams/team-decision.js';
+import type { TeamRouter } from '../teams/team-router.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { CardContents } from './card-content.js';
 import { decide } from './errors.js';
@@ -47,6 +51,8 @@ export interface WorkerDeps {
   log: Logger;
   metrics?: Pick<Metrics, 'delivery' | 'sentAfter' | 'rateLimitWait' | 'tokenRefresh'>;
   options?: Partial<WorkerOptions>;
+  /** Decides team chats for route rows (events whose chats depend on who the employee is). */
+  teams?: Pick<TeamRouter, 'route'>;
 }
 
 export function digestUuid(chatId: string, members: readonly Delivery[]): string {
@@ -137,6 +143,18 @@ export function createDeliveryWorker(deps: WorkerDeps) {
         const folded = new Set<number>();
         for (const row of store.dueDeliveries(now, slots * ROWS_PER_SLOT, new Set(inFlight.keys()))) {
           if (folded.has(row.id)) continue; // just carried into a digest
+          if (row.audience === 'route') {
+            // Sends nothing: no send slot, no rate limit; its lookups have their own cache.
+            const job = route(row)
+              .catch((error) => log.error('team routing failed unexpectedly', { deliveryId: row.id, error }))
+              .finally(() => {
+                inFlight.delete(row.id);
+                pump();
+              });
+            inFlight.set(row.id, job);
+            if (--slots === 0) break;
+            continue;
+          }
           const key = recipientKey(row);
           const cooldown = cooldowns.get(key) ?? 0;
           if (cooldown > now) {
@@ -244,6 +262,50 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     const reason = decision.action === 'refresh-token' ? `token: ${decision.reason}` : decision.reason;
     store.markRetry(delivery.id, reason, now + wait, now);
     log.warn('delivery will be retried', { ...fields, reason, retryInMs: wait });
+  }
+
+  /**
+   * Decides an event's team chats and records the decision with the team deliveries it makes, in
+   * one transaction: after a crash before it, the decision is made again (nothing was sent); after
+   * it, each chosen chat has its delivery, sent once like any other (its uuid is the event's and
+   * the chat's).
+   */
+  async function route(row: Delivery): Promise<void> {
+    const fields = { deliveryId: row.id, eventId: row.eventId ?? undefined, instanceCode: row.instanceCode ?? undefined, attempt: row.attempts + 1 };
+    store.markAttempting(row.id, options.now());
+    const giveUp = (reason: string) => {
+      deps.metrics?.delivery('dead');
+      store.markDead(row.id, reason, options.now());
+      log.error('team routing dead', { ...fields, reason });
+    };
+    if (!deps.teams) return giveUp('team routing is not set up in this process');
+    let decision: TeamDecision;
+    try {
+      decision = await deps.teams.route(JSON.parse(row.payload ?? 'null') as ApprovalEvent);
+    } catch (error) {
+      return giveUp(`team routing failed: ${(error as Error).message}`);
+    }
+    if (!running && decision.outcome === 'retry') return; // shutting down: decided at the next start
+    const now = options.now();
+    if (decision.outcome === 'retry') {
+      const reason = `lookup: ${decision.failure.message}`;
+      if (now - row.retryFrom >= options.horizonMs) return giveUp(`gave up after ${Math.round(options.horizonMs / 60_000)} min: ${reason}`);
+      const wait = Math.max(backoffDelay(row.attempts, options.backoff), decision.failure.retryAfterMs ?? 0);
+      deps.metrics?.delivery('retried');
+      store.markRetry(row.id, reason, now + wait, now);
+      log.warn('team routing will be retried', { ...fields, reason, retryInMs: wait });
+      return;
+    }
+    const teams: NewDelivery[] = decision.sends.map((s) => {
+      const recipient = { receiveIdType: 'chat_id' as const, receiveId: s.chatId };
+      return { audience: 'team', ...recipient, uuid: deliveryUuid(row.eventId!, recipient), decision: s.why };
+    });
+    const scopes = [...new Set(decision.blocked.map((b) => b.scope ?? 'unnamed'))];
+    const error = scopes.length === 0 ? null : `missing scope ${scopes.join(', ')}: chats that depend on it got no card; add it, then requeue this row`;
+    const described = describeDecision(decision.verdicts);
+    if (!store.recordRouting(row.id, teams, described, error, now)) return;
+    log.info('team chats decided', { ...fields, chats: teams.map((t) => t.receiveId), decision: described });
+    if (error) deps.metrics?.delivery('dead');
   }
 
   /**

@@ -53,6 +53,8 @@ export interface FeishuClientOptions {
   log: Logger;
   /** Called when what Feishu says of the credentials changes (a send's token fetch counts too). */
   onCredentials?: (now: CredentialState, before: CredentialState) => void;
+  /** Called when a lookup finds its tenant token refused and drops it (sends report theirs through the worker). */
+  onTokenDropped?: () => void;
 }
 
 /** A token cache of our own: the SDK's default one is shared by every Client in the process. */
@@ -153,7 +155,10 @@ export function createFeishuClient(options: FeishuClientOptions): MessageSender 
         failure = classifyFailure({ call, request, error: describeError(error) });
       }
     }
-    if (failure.code !== undefined && TOKEN_CODES.has(failure.code)) cache.clear();
+    if (failure.code !== undefined && TOKEN_CODES.has(failure.code)) {
+      cache.clear();
+      options.onTokenDropped?.();
+    }
     return failure;
   }
 

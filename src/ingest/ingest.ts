@@ -6,8 +6,8 @@ import type { Recipient } from '../approvals/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { recipientsFor, type Routing } from '../routing.js';
-import type { NewEvent, Store } from '../store/store.js';
-import type { EventEnvelope } from './envelope.js';
+import type { NewDelivery, NewEvent, Store } from '../store/store.js';
+import { isObject, type EventEnvelope } from './envelope.js';
 import { groupCommit } from './group-commit.js';
 
 export type IngestOutcome = {
@@ -25,7 +25,19 @@ export interface IngestDeps {
   onAccepted?: () => void;
   metrics?: Pick<Metrics, 'event'>;
   now?: () => number;
+  /** Someone joined or left a chat, or the bot was removed from it: its cached members are stale. */
+  onChatMembership?: (chatId: string) => void;
 }
+
+/** Membership events (subscribe to them for TEAM_ROUTING=members): they only refresh the member cache. */
+export const CHAT_MEMBERSHIP_EVENTS: ReadonlySet<string> = new Set([
+  'im.chat.member.user.added_v1',
+  'im.chat.member.user.deleted_v1',
+  'im.chat.member.user.withdrawn_v1',
+  'im.chat.member.bot.added_v1',
+  'im.chat.member.bot.deleted_v1',
+  'im.chat.disbanded_v1',
+]);
 
 /** The message `uuid`: the same event and recipient always give the same one (≤ 50 chars). */
 export function deliveryUuid(eventId: string, recipient: Pick<Recipient, 'receiveIdType' | 'receiveId'>): string {
@@ -43,7 +55,11 @@ export function createIngest(deps: IngestDeps) {
     let entry: NewEvent;
     let deliveries: ReturnType<typeof planDeliveries> = [];
 
-    if (!kind) {
+    if (!kind && CHAT_MEMBERSHIP_EVENTS.has(envelope.eventType.trim())) {
+      const chatId = isObject(envelope.payload) && typeof envelope.payload.chat_id === 'string' ? envelope.payload.chat_id : undefined;
+      if (chatId) deps.onChatMembership?.(chatId);
+      entry = { ...base, status: 'ignored', reason: chatId ? `chat membership changed: members of ${chatId} are looked up afresh` : 'chat membership event without a chat_id' };
+    } else if (!kind) {
       entry = { ...base, status: 'ignored', reason: 'not an event type this bot handles' };
     } else {
       const normalized = kind.normalize(envelope.payload, envelope);
@@ -81,8 +97,19 @@ function serialise(payload: unknown): string {
   }
 }
 
-function planDeliveries(eventId: string, recipients: Recipient[]) {
-  return recipients.map((r) => ({ ...r, uuid: deliveryUuid(eventId, r) }));
+/** The route row's recipient: not a chat, the step that decides the team chats. */
+export const ROUTE_RECIPIENT = { receiveIdType: 'chat_id', receiveId: 'team chats' } as const;
+
+function planDeliveries(eventId: string, { recipients, teams }: ReturnType<typeof recipientsFor>): NewDelivery[] {
+  const why = new Map(teams === 'lookup' ? [] : teams.map((t) => [t.chatId, t.why]));
+  const planned: NewDelivery[] = recipients.map((r) => ({
+    ...r,
+    uuid: deliveryUuid(eventId, r),
+    ...(r.audience === 'team' ? { decision: why.get(r.receiveId) } : {}),
+  }));
+  // Team chats that depend on who the employee is are decided by the delivery side, durably.
+  if (teams === 'lookup') planned.push({ audience: 'route', ...ROUTE_RECIPIENT, uuid: `route:${eventId}`.slice(0, 50) });
+  return planned;
 }
 
 export type Ingest = ReturnType<typeof createIngest>;

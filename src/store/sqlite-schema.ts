@@ -36,6 +36,23 @@ CREATE TABLE deliveries (
   UNIQUE (event_id, receive_id_type, receive_id)
 )`;
 
+// Version 3: a `route` row per event whose team chats depend on who the employee is (looked up by
+// the delivery side), and each delivery's `decision`: why it went (or, for a route row, the whole
+// decision). SQLite cannot alter a CHECK, hence a new table.
+const DELIVERIES_TABLE_V3 = DELIVERIES_TABLE.replace(
+  "CHECK (audience IN ('employee', 'team', 'digest'))",
+  "CHECK (audience IN ('employee', 'team', 'digest', 'route'))",
+).replace('  last_attempt_at INTEGER,', '  last_attempt_at INTEGER,\n  decision        TEXT,');
+
+const DELIVERIES_INDEXES = `
+  -- The queue, in due order: the worker's next rows and the next wake-up are index seeks.
+  CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (status, next_attempt_at, id);
+  CREATE INDEX IF NOT EXISTS deliveries_digest ON deliveries (digest_id) WHERE digest_id IS NOT NULL;
+  -- Fresh team cards by chat: digest candidates, and whether a chat has a backlog, without a scan.
+  CREATE INDEX IF NOT EXISTS deliveries_fresh_team ON deliveries (receive_id, id) WHERE status = 'pending' AND audience = 'team' AND attempts = 0;
+  CREATE INDEX IF NOT EXISTS deliveries_last_attempt ON deliveries (last_attempt_at) WHERE last_attempt_at IS NOT NULL;
+`;
+
 const columns = (db: Db, table: string) =>
   new Set((db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]));
 
@@ -88,13 +105,25 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`
         DROP INDEX IF EXISTS deliveries_due;
         DROP INDEX IF EXISTS deliveries_status;
-        -- The queue, in due order: the worker's next rows and the next wake-up are index seeks.
-        CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (status, next_attempt_at, id);
-        CREATE INDEX IF NOT EXISTS deliveries_digest ON deliveries (digest_id) WHERE digest_id IS NOT NULL;
-        -- Fresh team cards by chat: digest candidates, and whether a chat has a backlog, without a scan.
-        CREATE INDEX IF NOT EXISTS deliveries_fresh_team ON deliveries (receive_id, id) WHERE status = 'pending' AND audience = 'team' AND attempts = 0;
-        CREATE INDEX IF NOT EXISTS deliveries_last_attempt ON deliveries (last_attempt_at) WHERE last_attempt_at IS NOT NULL;
       `);
+      db.exec(DELIVERIES_INDEXES);
+    },
+  },
+  {
+    version: 3,
+    title: 'team routing by who the employee is (route rows, the decision behind each delivery)',
+    up(db) {
+      db.exec(DELIVERIES_TABLE_V3.replace('CREATE TABLE deliveries', 'CREATE TABLE deliveries_new'));
+      db.exec(`
+        INSERT INTO deliveries_new (id, event_id, audience, receive_id_type, receive_id, uuid, status, digest_id, attempts,
+                                    next_attempt_at, last_error, message_id, created_at, updated_at, retry_from, last_attempt_at)
+        SELECT id, event_id, audience, receive_id_type, receive_id, uuid, status, digest_id, attempts,
+               next_attempt_at, last_error, message_id, created_at, updated_at, retry_from, last_attempt_at
+        FROM deliveries;
+        DROP TABLE deliveries;
+        ALTER TABLE deliveries_new RENAME TO deliveries;
+      `);
+      db.exec(DELIVERIES_INDEXES);
     },
   },
 ];

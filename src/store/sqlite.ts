@@ -27,6 +27,7 @@ interface DeliveryRow {
   created_at: number;
   updated_at: number;
   retry_from: number;
+  decision: string | null;
 }
 
 function toDelivery(row: DeliveryRow): Delivery {
@@ -49,6 +50,7 @@ function toDelivery(row: DeliveryRow): Delivery {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     retryFrom: row.retry_from,
+    decision: row.decision,
   };
 }
 
@@ -81,8 +83,8 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
      VALUES (@eventId, @eventType, @kind, @instanceCode, @status, @reason, @payload, @receivedAt)`,
   );
   const insertDelivery = db.prepare(
-    `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at, retry_from)
-     VALUES (@eventId, @audience, @receiveIdType, @receiveId, @uuid, @status, @now, @now, @now, @now)
+    `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at, retry_from, decision)
+     VALUES (@eventId, @audience, @receiveIdType, @receiveId, @uuid, @status, @now, @now, @now, @now, @decision)
      ON CONFLICT (event_id, receive_id_type, receive_id) DO NOTHING`,
   );
   const selectEvent = db.prepare('SELECT * FROM events WHERE event_id = ?');
@@ -93,7 +95,8 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
   const selectById = db.prepare(`${SELECT_DELIVERIES} WHERE d.id = ?`);
   const updateAttempting = db.prepare('UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, updated_at = ? WHERE id = ?');
   const selectRecentAttempts = db.prepare(
-    'SELECT receive_id_type AS receiveIdType, receive_id AS receiveId, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > ? ORDER BY last_attempt_at',
+    // Route rows send nothing: they take no place in the send limits.
+    "SELECT receive_id_type AS receiveIdType, receive_id AS receiveId, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > ? AND audience != 'route' ORDER BY last_attempt_at",
   );
   const updateSent = db.prepare(
     "UPDATE deliveries SET status = 'sent', message_id = ?, last_error = NULL, updated_at = ? WHERE id = ? OR (digest_id = ? AND status = 'digested')",
@@ -142,9 +145,19 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
     if (event.status === 'accepted' && businessKeyExists.get(event.kind, event.instanceCode)) return 'duplicate';
     insertEvent.run({ kind: null, instanceCode: null, reason: null, payload: null, ...event });
     for (const delivery of deliveries) {
-      insertDelivery.run({ ...delivery, eventId: event.eventId, status: 'pending', now: event.receivedAt });
+      insertDelivery.run({ decision: null, ...delivery, eventId: event.eventId, status: 'pending', now: event.receivedAt });
     }
     return 'stored';
+  });
+
+  const updateRouted = db.prepare("UPDATE deliveries SET status = ?, decision = ?, last_error = ?, updated_at = ? WHERE id = ? AND audience = 'route'");
+  const routed = db.transaction((routeId: number, teams: readonly NewDelivery[], decision: string, error: string | null, now: number) => {
+    const route = selectById.get(routeId) as DeliveryRow | undefined;
+    if (!route || route.audience !== 'route' || route.status !== 'pending') return false;
+    // Chats that already have the card (decided by an earlier try) keep theirs: same row, same uuid.
+    for (const team of teams) insertDelivery.run({ decision: null, ...team, eventId: route.event_id, status: 'pending', now });
+    updateRouted.run(error === null ? 'sent' : 'dead', decision, error, now, routeId);
+    return true;
   });
 
   const recordMany = db.transaction((batch: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>) =>
@@ -205,6 +218,8 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
         throw error;
       }
     },
+
+    recordRouting: (routeId, teams, decision, error, now) => routed(routeId, teams, decision, error, now),
 
     digestMembers: (digestId) => (selectMembers.all(digestId) as DeliveryRow[]).map(toDelivery),
 

@@ -5,7 +5,8 @@ import type { ApprovalKindName, ReceiveIdType, Recipient } from '../approvals/ty
 export type EventStatus = 'accepted' | 'rejected' | 'ignored';
 /** `digested`: carried by a digest delivery, which is sent (or dies) for it. */
 export type DeliveryStatus = 'pending' | 'sent' | 'dead' | 'digested';
-export type Audience = Recipient['audience'] | 'digest';
+/** `route`: decides the team chats of an event by looking the employee up; sends nothing itself. */
+export type Audience = Recipient['audience'] | 'digest' | 'route';
 
 export interface NewEvent {
   eventId: string;
@@ -20,10 +21,12 @@ export interface NewEvent {
 }
 
 export interface NewDelivery {
-  audience: Recipient['audience'];
+  audience: Recipient['audience'] | 'route';
   receiveIdType: ReceiveIdType;
   receiveId: string;
   uuid: string;
+  /** Why this recipient gets the card (a team chat's routing reason). */
+  decision?: string;
 }
 
 export interface StoredEvent extends NewEvent {}
@@ -52,6 +55,8 @@ export interface Delivery {
   updatedAt: number;
   /** Retries give up this long after this time (the creation, or the last re-queue). */
   retryFrom: number;
+  /** Why it went to this recipient; for a route row, the whole decision (every chat, and why or why not). */
+  decision: string | null;
 }
 
 export type RecordResult = 'stored' | 'duplicate';
@@ -90,6 +95,12 @@ export interface Store {
   /** Records a digest carrying these deliveries (all still pending and never attempted), or nothing. */
   createDigest(chatId: string, memberIds: readonly number[], uuid: string, now: number): Delivery | undefined;
   digestMembers(digestId: number): Delivery[];
+  /**
+   * Records a route row's decision and the team deliveries it makes, in one transaction; `error`
+   * set: the row is dead with it (what could be decided still goes out), else done (`sent`).
+   * False when the row is no longer a pending route (nothing is written).
+   */
+  recordRouting(routeId: number, teams: readonly NewDelivery[], decision: string, error: string | null, now: number): boolean;
   deliveries(filter?: { status?: DeliveryStatus; eventId?: string }): Delivery[];
   delivery(id: number): Delivery | undefined;
   /** Puts a dead delivery back in the queue, due now, with a fresh retry horizon. */

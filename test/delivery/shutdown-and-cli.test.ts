@@ -34,7 +34,7 @@ describe('dead deliveries and the CLI', () => {
     const listed = await runCli(['deliveries', '--status', 'dead'], env);
     expect(listed.code).toBe(0);
     const lines = listed.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^id\s+status\s+recipient\s+kind\s+attempts\s+age\s+last error$/);
+    expect(lines[0]).toMatch(/^id\s+status\s+recipient\s+kind\s+attempts\s+age\s+why \/ last error$/);
     expect(lines.filter((l) => /\bdead\b/.test(l) && l.includes(`chat_id:${APP.teamChat}`) && l.includes('code 230002'))).toHaveLength(2);
     expect(lines.filter((l) => l.includes('open_id:ou_xxx') && l.includes('shift/employee') && l.includes('code 230013'))).toHaveLength(1);
     expect(lines.at(-1)).toBe('3 deliveries dead');

@@ -17,7 +17,7 @@ describe('routing from CONFIG_FILE', () => {
         chats: { oc_quiet: { shift: false }, oc_everyone: { remedy: false } },
       }),
     );
-    h = await startHarness({ env: { NOTIFY_CHAT_IDS: 'oc_managers,oc_everyone', CONFIG_FILE: file } });
+    h = await startHarness({ env: { NOTIFY_CHAT_IDS: 'oc_managers,oc_everyone', TEAM_ROUTING: 'all', CONFIG_FILE: file } });
   });
   afterAll(async () => h.close());
 
