@@ -1,6 +1,8 @@
 // `npm run demo`: the bot end to end without a Feishu account. Starts the sandbox Open Platform
-// and the bot on a temporary database, pushes both seed examples encrypted and signed, and prints
-// every card that arrived. `npm run demo -- --ws` receives them over the long connection instead.
+// (with two teams: each team chat has its own people) and the bot on a temporary database, pushes
+// both seed examples encrypted and signed, and prints every card that arrived: each employee's
+// DM, and one card in each team's chat, naming the employee. `npm run demo -- --ws` receives them
+// over the long connection instead.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,16 @@ import { SANDBOX_APP, sandboxEnv } from './sandbox/sandbox-settings.js';
 import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
 
 const DEMO = SANDBOX_APP;
+/** Two teams; the 补卡 seed's employee (g12xxxxg) is in sales, the 换班 seed's (xxx / ou_xxx) in ops. */
+const TEAMS = {
+  chats: { oc_demo_sales: { members: ['g12xxxxg', 'u_sales_manager'] }, oc_demo_ops: { members: ['xxx', 'u_ops_manager'] } },
+  users: {
+    g12xxxxg: { openId: 'ou_g12xxxxg', name: '张三', departments: [] },
+    xxx: { openId: 'ou_xxx', name: '李四', departments: [] },
+    u_sales_manager: { openId: 'ou_sales_manager', name: '王经理', departments: [] },
+    u_ops_manager: { openId: 'ou_ops_manager', name: '赵经理', departments: [] },
+  },
+};
 const LOCALES: Locale[] = ['zh_cn', 'en_us'];
 
 function printCard(message: SandboxMessage): void {
@@ -27,7 +39,7 @@ function printCard(message: SandboxMessage): void {
 }
 
 async function printCards(sandbox: Sandbox): Promise<number> {
-  const expected = 4; // each seed: the employee and the team chat
+  const expected = 4; // each seed: the employee, and the chat of the employee's team
   const cards = await sandbox.waitForMessages(expected, 15_000);
   console.log(`\n${cards.length} cards arrived at the sandbox Open Platform:`);
   // Arrival order is a race between parallel sends; show each approval's cards together.
@@ -40,12 +52,22 @@ async function main(): Promise<number> {
   const overWs = process.argv.includes('--ws');
   const dir = mkdtempSync(join(tmpdir(), 'feishu-approval-bot-demo-'));
   const sandbox = await startSandbox({ appId: DEMO.appId, appSecret: DEMO.appSecret });
-  const config = loadConfig({ ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), TIMEZONE: process.env.TIMEZONE ?? 'Asia/Shanghai', EVENT_MODE: overWs ? 'ws' : 'webhook' });
+  sandbox.setDirectory(TEAMS);
+  const config = loadConfig({
+    ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')),
+    NOTIFY_CHAT_IDS: Object.keys(TEAMS.chats).join(','),
+    TIMEZONE: process.env.TIMEZONE ?? 'Asia/Shanghai',
+    EVENT_MODE: overWs ? 'ws' : 'webhook',
+  });
   const log = createLogger({ level: 'warn', secrets: secretsOf(config), write: (line) => process.stderr.write(line + '\n') });
   const bot = await startBot({ config, log, hostname: '127.0.0.1' });
   const webhook = bot.url + WEBHOOK_PATH;
   try {
     console.log(`Sandbox Open Platform: ${sandbox.url}`);
+    for (const [chat, { members }] of Object.entries(TEAMS.chats)) {
+      console.log(`Team chat ${chat}: ${members.map((m) => TEAMS.users[m as keyof typeof TEAMS.users].name).join(', ')}`);
+    }
+    console.log(`Team routing: ${config.routing.mode} (each team chat gets its own members' approvals)`);
     const identity = { appId: DEMO.appId, token: DEMO.verificationToken };
     const seeds = [
       ['补卡 seed, approval.instance.remedy_group_update_v4', remedySeedEvent(identity)],

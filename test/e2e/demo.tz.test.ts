@@ -1,4 +1,5 @@
-// The README's first command must keep working: npm run demo exits 0 and shows all four cards.
+// The README's first command must keep working: npm run demo exits 0 and shows all four cards,
+// each team's card in that team's chat only, naming the employee.
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,9 +15,15 @@ describe('npm run demo', () => {
     expect(stdout.match(/── card to /g)).toHaveLength(4);
     expect(stdout).toContain('── card to user_id g12xxxxg (employee, direct message) ──');
     expect(stdout).toContain('── card to open_id ou_xxx (employee, direct message) ──');
-    expect(stdout.match(/── card to chat_id oc_sandbox_team_chat \(team chat\) ──/g)).toHaveLength(2);
-    expect(stdout).toContain('补卡 approved for 17:23');
-    expect(stdout).toContain('换班 12-01 ↔ 12-02');
+    const sales = cardsTo(stdout, 'oc_demo_sales');
+    const ops = cardsTo(stdout, 'oc_demo_ops');
+    expect(sales).toHaveLength(1);
+    expect(ops).toHaveLength(1);
+    expect(sales[0]).toContain('补卡 approved for 张三 · 17:23');
+    expect(sales[0]).not.toContain('李四');
+    expect(ops[0]).toContain('换班 · 李四 · 12-01 ↔ 12-02');
+    expect(ops[0]).not.toContain('张三');
+    expect(stdout).toContain('补卡 approved for 17:23'); // the employee's own card
   });
 });
 
@@ -28,3 +35,8 @@ describe('npm run demo -- --ws', () => {
     expect(stdout).toContain('补卡 approved for 17:23');
   });
 });
+
+/** The printed cards sent to a chat, each as its block of lines. */
+function cardsTo(stdout: string, chatId: string): string[] {
+  return stdout.split('\n── ').filter((block) => block.startsWith(`card to chat_id ${chatId} `));
+}
