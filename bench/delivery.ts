@@ -46,8 +46,8 @@ async function main(): Promise<void> {
     );
     const ingested = performance.now() - started;
 
-    while (!bot.store.deliveries().every((d) => d.status === 'sent')) {
-      if (bot.store.deliveries({ status: 'dead' }).length > 0) throw new Error('a delivery died');
+    while (!(await bot.store.deliveries()).every((d) => d.status === 'sent')) {
+      if ((await bot.store.deliveries({ status: 'dead' })).length > 0) throw new Error('a delivery died');
       await new Promise((r) => setTimeout(r, 100));
     }
     const drained = performance.now() - started;

@@ -128,10 +128,10 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
           metrics,
         });
   let longConnection: LongConnection | undefined;
-  const readiness = (): Record<string, Check> => {
+  const readiness = async (): Promise<Record<string, Check>> => {
     const checks: Record<string, Check> = {};
     try {
-      store.checkWritable();
+      await store.checkWritable();
       checks.database = { ok: true };
     } catch (error) {
       checks.database = { ok: false, reason: `not writable: ${(error as Error).message}` };
@@ -148,7 +148,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     // Delivery lag is reported, not a reason to refuse events: a slow or failing IM API must not
     // take the webhook out of service too. Alert on it (see the README), don't route on it.
     try {
-      const stats = store.outboxStats();
+      const stats = await store.outboxStats();
       checks.outbox = { ok: true, pending: stats.pending, dead: stats.dead, oldestWaitingSeconds: Math.round(oldestWaitingSeconds(stats, Date.now())) };
     } catch (error) {
       checks.outbox = { ok: true, reason: `unknown: ${(error as Error).message}` };
@@ -165,12 +165,12 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     });
   } catch (error) {
     // Port taken: leave the database and its lock as if this bot had never started.
-    if (!givenStore) store.close();
+    if (!givenStore) await store.close();
     lock?.release();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  worker.start();
+  await worker.start();
   if (config.eventMode !== 'webhook') {
     longConnection = startLongConnection({
       appId: config.appId,
@@ -205,9 +205,9 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     }
   });
 
-  const purge = () => {
+  const purge = async () => {
     try {
-      const purged = store.purgeBefore(Date.now() - RETENTION_MS);
+      const purged = await store.purgeBefore(Date.now() - RETENTION_MS);
       if (purged > 0) log.info('old events purged', { purged });
     } catch (error) {
       log.error('purge failed', { error });
@@ -254,7 +254,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
         await closed;
         clearInterval(closeIdle);
         clearTimeout(cutOff);
-        store.close();
+        await store.close();
         lock?.release();
       })();
       return stopping;

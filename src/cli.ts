@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
       if (status !== undefined && !STATUSES.includes(status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
       const limit = values.limit === undefined ? Infinity : Number(values.limit);
       if (!(limit > 0)) throw new UsageError('--limit must be a positive number');
-      const rows = store.deliveries({ status });
+      const rows = await store.deliveries({ status });
       console.log(deliveryTable(rows.slice(-limit), Date.now()));
       console.log(`${rows.length} deliver${rows.length === 1 ? 'y' : 'ies'}${status ? ` ${status}` : ''}`);
       return 0;
@@ -104,15 +104,15 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'requeue') {
       const now = Date.now();
       if (values['all-dead']) {
-        console.log(`re-queued ${store.requeueAllDead(now)} dead deliveries`);
+        console.log(`re-queued ${await store.requeueAllDead(now)} dead deliveries`);
         return 0;
       }
       if (positionals.length === 0) throw new UsageError('requeue needs delivery ids or --all-dead');
       let failed = 0;
       for (const text of positionals) {
         const id = Number(text);
-        if (!Number.isInteger(id) || !store.requeue(id, now)) {
-          const found = Number.isInteger(id) ? store.delivery(id) : undefined;
+        if (!Number.isInteger(id) || !(await store.requeue(id, now))) {
+          const found = Number.isInteger(id) ? await store.delivery(id) : undefined;
           console.error(`delivery ${text}: ${found ? `is ${found.status}, not dead` : 'not found'}`);
           failed++;
         } else console.log(`delivery ${id}: re-queued`);
@@ -123,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     // A re-queue is on disk before the command says so (the store commits without its own fsync).
     await store.durable();
-    store.close();
+    await store.close();
   }
 }
 

@@ -8,7 +8,7 @@ export type EventOutcome = 'accepted' | 'duplicate' | 'rejected' | 'ignored' | '
 export type DeliveryOutcome = 'sent' | 'retried' | 'dead';
 
 /** How long the oldest waiting delivery has waited, in seconds (0 when none waits). */
-export function oldestWaitingSeconds({ oldestPendingCreatedAt }: ReturnType<Store['outboxStats']>, now: number): number {
+export function oldestWaitingSeconds({ oldestPendingCreatedAt }: Awaited<ReturnType<Store['outboxStats']>>, now: number): number {
   return oldestPendingCreatedAt === undefined ? 0 : Math.max(0, (now - oldestPendingCreatedAt) / 1000);
 }
 
@@ -55,29 +55,37 @@ export function createMetrics(store: Pick<Store, 'outboxStats'>, credentials?: (
     labelNames: ['api', 'result'] as const,
     registers: [registry],
   });
-  const outbox = () => store.outboxStats();
+  // One read of the outbox per scrape, shared by the three gauges that show it.
+  let scrape: Promise<Awaited<ReturnType<Store['outboxStats']>>> | undefined;
+  const outbox = () => {
+    if (!scrape) {
+      scrape = store.outboxStats();
+      scrape.finally(() => setImmediate(() => (scrape = undefined))).catch(() => undefined);
+    }
+    return scrape;
+  };
   new Gauge({
     name: 'approval_bot_outbox_depth',
     help: 'Deliveries waiting to be sent',
     registers: [registry],
-    collect() {
-      this.set(outbox().pending);
+    async collect() {
+      this.set((await outbox()).pending);
     },
   });
   new Gauge({
     name: 'approval_bot_dead_deliveries',
     help: 'Deliveries given up, waiting for an operator',
     registers: [registry],
-    collect() {
-      this.set(outbox().dead);
+    async collect() {
+      this.set((await outbox()).dead);
     },
   });
   new Gauge({
     name: 'approval_bot_oldest_waiting_delivery_seconds',
     help: 'Age of the oldest delivery waiting to be sent (0 when none waits)',
     registers: [registry],
-    collect() {
-      this.set(oldestWaitingSeconds(outbox(), Date.now()));
+    async collect() {
+      this.set(oldestWaitingSeconds(await outbox(), Date.now()));
     },
   });
   if (credentials) {

@@ -15,7 +15,7 @@ const summary = (env: Record<string, string>, more: Partial<StartupFacts> = {}) 
   startupSummary({ version: '1.2.3', config: loadConfig(env), store: STORE, listen: '0.0.0.0:3000', ...more });
 
 describe('the start-up summary', () => {
-  it('states version, event mode, address, database and schema, team chats and routing, templates, zone', () => {
+  it('states version, event mode, address, database and schema, team chats and routing, templates, zone', async () => {
     const { fields, warnings } = summary({ ...COMPLETE, TIMEZONE: 'Asia/Tokyo' });
     expect(warnings).toEqual([]);
     expect(fields).toMatchObject({
@@ -31,18 +31,18 @@ describe('the start-up summary', () => {
     });
   });
 
-  it('says how team chats are chosen, and warns when every chat sees everyone\'s approvals', () => {
+  it('says how team chats are chosen, and warns when every chat sees everyone\'s approvals', async () => {
     const all = summary({ ...COMPLETE, TEAM_ROUTING: 'all' });
     expect(all.fields.routing).toBe('TEAM_ROUTING=all: every NOTIFY_CHAT_IDS chat (2)');
     expect(all.warnings).toEqual([expect.stringContaining('TEAM_ROUTING=all with 2 team chats: every chat sees every employee\'s approvals')]);
   });
 
-  it('says which migrations this start applied', () => {
+  it('says which migrations this start applied', async () => {
     const { fields } = summary(COMPLETE, { store: { ...STORE, migratedFrom: 0, migrated: ['1 inbox and outbox tables', '2 one outbox layout'] } });
     expect(fields.database).toEqual({ path: STORE.location, schemaVersion: 2, migratedFrom: 0, migrations: ['1 inbox and outbox tables', '2 one outbox layout'] });
   });
 
-  it('warns when the webhook has no verification token and no encrypt key, and when there is no team chat', () => {
+  it('warns when the webhook has no verification token and no encrypt key, and when there is no team chat', async () => {
     const { warnings } = summary(APP);
     expect(warnings).toEqual([
       expect.stringMatching(/^FEISHU_VERIFICATION_TOKEN is not set: /),
@@ -51,13 +51,13 @@ describe('the start-up summary', () => {
     ]);
   });
 
-  it('does not warn about webhook secrets when events come only over the long connection', () => {
+  it('does not warn about webhook secrets when events come only over the long connection', async () => {
     const { warnings, fields } = summary({ ...APP, NOTIFY_CHAT_IDS: 'oc_team', EVENT_MODE: 'ws' });
     expect(warnings).toEqual([]);
     expect(fields).not.toHaveProperty('webhook');
   });
 
-  it('names the files of TEMPLATES_DIR that override, and warns about those that match no template', () => {
+  it('names the files of TEMPLATES_DIR that override, and warns about those that match no template', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'templates-'));
     writeFileSync(join(dir, 'remedy.team.json'), '{}');
     const { fields, warnings } = summary({ ...COMPLETE, TEMPLATES_DIR: dir }, { templateFiles: ['remedy.team.json', 'remedy-team.json', 'README.md'] });

@@ -73,7 +73,7 @@ export function cardContents(deps: CardContentDeps): CardContents {
   return {
     async content(delivery) {
       if (delivery.audience === 'digest') {
-        const events = deps.store.digestMembers(delivery.id).map(eventOf);
+        const events = (await deps.store.digestMembers(delivery.id)).map(eventOf);
         const contexts = await Promise.all(events.map((event) => contextFor(event, 'digest')));
         return renderDigest(events, (i) => contexts[i]!).content;
       }

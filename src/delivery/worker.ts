@@ -79,12 +79,15 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   let kickScheduled = false;
   /** The app's send budget is spent until then: looking at the outbox before is wasted work. */
   let appBlockedUntil = 0;
+  /** One look at the outbox at a time; a wake-up meanwhile makes one more look after it. */
+  let pumping: Promise<void> | undefined;
+  let pumpAgain = false;
 
-  function schedule(wakeAt: number): void {
+  async function schedule(wakeAt: number): Promise<void> {
     if (!running) return;
     let due: number | undefined;
     try {
-      due = store.nextDueAt();
+      due = await store.nextDueAt();
     } catch (error) {
       // The database is gone for now (disk, closed handle): try again after a poll, never crash.
       log.error('outbox could not be read', { error });
@@ -109,12 +112,12 @@ export function createDeliveryWorker(deps: WorkerDeps) {
    * more than `digestThreshold` cards wait for it: the digest takes everything that piled up behind
    * the chat's rate limit (as much as fits one card) and goes out in that one slot.
    */
-  function fold(chatId: string, now: number): { digest: Delivery; memberIds: number[] } | undefined {
-    const candidates = store.digestCandidates(chatId, now, DIGEST_CANDIDATES).filter((d) => !inFlight.has(d.id));
+  async function fold(chatId: string, now: number): Promise<{ digest: Delivery; memberIds: number[] } | undefined> {
+    const candidates = (await store.digestCandidates(chatId, now, DIGEST_CANDIDATES)).filter((d) => !inFlight.has(d.id));
     const members = deps.cards.digestMembers(candidates);
     if (members.length <= 1) return undefined;
     const memberIds = members.map((m) => m.id);
-    const digest = store.createDigest(chatId, memberIds, digestUuid(chatId, members), now);
+    const digest = await store.createDigest(chatId, memberIds, digestUuid(chatId, members), now);
     if (!digest) return undefined;
     log.info('digest recorded', { deliveryId: digest.id, chatId, members: members.length });
     return { digest, memberIds };
@@ -122,6 +125,22 @@ export function createDeliveryWorker(deps: WorkerDeps) {
 
   function pump(): void {
     if (!running) return;
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = pumpOnce()
+      .catch((error) => log.error('outbox could not be read', { error }))
+      .finally(() => {
+        pumping = undefined;
+        if (pumpAgain) {
+          pumpAgain = false;
+          pump();
+        }
+      });
+  }
+
+  async function pumpOnce(): Promise<void> {
     const now = options.now();
     let wakeAt = Infinity;
     if (now < appBlockedUntil) {
@@ -141,7 +160,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
         // A chat is folded at most once per pump, and asked about only when its card comes up.
         const folding = new Set<string>();
         const folded = new Set<number>();
-        for (const row of store.dueDeliveries(now, slots * ROWS_PER_SLOT, new Set(inFlight.keys()))) {
+        for (const row of await store.dueDeliveries(now, slots * ROWS_PER_SLOT, new Set(inFlight.keys()))) {
           if (folded.has(row.id)) continue; // just carried into a digest
           if (row.audience === 'route') {
             // Sends nothing: no send slot, no rate limit; its lookups have their own cache.
@@ -176,10 +195,10 @@ export function createDeliveryWorker(deps: WorkerDeps) {
             row.audience === 'team' &&
             row.attempts === 0 &&
             !folding.has(row.receiveId) &&
-            store.chatBacklogged(row.receiveId, now, options.digestThreshold + 1)
+            (await store.chatBacklogged(row.receiveId, now, options.digestThreshold + 1))
           ) {
             folding.add(row.receiveId);
-            const digest = fold(row.receiveId, now);
+            const digest = await fold(row.receiveId, now);
             if (digest) {
               digest.memberIds.forEach((id) => folded.add(id));
               delivery = digest.digest;
@@ -200,7 +219,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     } catch (error) {
       log.error('outbox could not be read', { error });
     }
-    schedule(wakeAt);
+    await schedule(wakeAt);
   }
 
   async function deliver(delivery: Delivery): Promise<void> {
@@ -215,13 +234,13 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     // Recorded before anything is awaited: from here the delivery counts as possibly sent, so no
     // other pump can fold it into a digest while its card is being rendered, and after a crash it
     // is resent as itself.
-    store.markAttempting(delivery.id, options.now());
+    await store.markAttempting(delivery.id, options.now());
     // …and on disk before the request leaves; the card renders meanwhile.
     const attemptDurable = store.durable();
     attemptDurable.catch(() => undefined); // awaited below, unless rendering gives up first
-    const giveUp = (reason: string) => {
+    const giveUp = async (reason: string) => {
       deps.metrics?.delivery('dead');
-      store.markDead(delivery.id, reason, options.now());
+      await store.markDead(delivery.id, reason, options.now());
       log.error('delivery dead', { ...fields, reason });
     };
     let content: string;
@@ -235,7 +254,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     if (!running && !result.ok) return; // shutting down: leave it pending for the next start
     const now = options.now();
     if (result.ok) {
-      store.markSent(delivery.id, result.messageId, now);
+      await store.markSent(delivery.id, result.messageId, now);
       deps.metrics?.delivery('sent');
       deps.metrics?.sentAfter((now - delivery.createdAt) / 1000);
       log.info('delivery sent', { ...fields, messageId: result.messageId, latencyMs: now - delivery.createdAt });
@@ -260,7 +279,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       cooldowns.set(recipientKey(delivery), now + wait);
     }
     const reason = decision.action === 'refresh-token' ? `token: ${decision.reason}` : decision.reason;
-    store.markRetry(delivery.id, reason, now + wait, now);
+    await store.markRetry(delivery.id, reason, now + wait, now);
     log.warn('delivery will be retried', { ...fields, reason, retryInMs: wait });
   }
 
@@ -272,10 +291,10 @@ export function createDeliveryWorker(deps: WorkerDeps) {
    */
   async function route(row: Delivery): Promise<void> {
     const fields = { deliveryId: row.id, eventId: row.eventId ?? undefined, instanceCode: row.instanceCode ?? undefined, attempt: row.attempts + 1 };
-    store.markAttempting(row.id, options.now());
-    const giveUp = (reason: string) => {
+    await store.markAttempting(row.id, options.now());
+    const giveUp = async (reason: string) => {
       deps.metrics?.delivery('dead');
-      store.markDead(row.id, reason, options.now());
+      await store.markDead(row.id, reason, options.now());
       log.error('team routing dead', { ...fields, reason });
     };
     if (!deps.teams) return giveUp('team routing is not set up in this process');
@@ -292,7 +311,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       if (now - row.retryFrom >= options.horizonMs) return giveUp(`gave up after ${Math.round(options.horizonMs / 60_000)} min: ${reason}`);
       const wait = Math.max(backoffDelay(row.attempts, options.backoff), decision.failure.retryAfterMs ?? 0);
       deps.metrics?.delivery('retried');
-      store.markRetry(row.id, reason, now + wait, now);
+      await store.markRetry(row.id, reason, now + wait, now);
       log.warn('team routing will be retried', { ...fields, reason, retryInMs: wait });
       return;
     }
@@ -303,7 +322,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     const scopes = [...new Set(decision.blocked.map((b) => b.scope ?? 'unnamed'))];
     const error = scopes.length === 0 ? null : `missing scope ${scopes.join(', ')}: chats that depend on it got no card; add it, then requeue this row`;
     const described = describeDecision(decision.verdicts);
-    if (!store.recordRouting(row.id, teams, described, error, now)) return;
+    if (!(await store.recordRouting(row.id, teams, described, error, now))) return;
     log.info('team chats decided', { ...fields, chats: teams.map((t) => t.receiveId), decision: described });
     if (error) deps.metrics?.delivery('dead');
   }
@@ -313,19 +332,24 @@ export function createDeliveryWorker(deps: WorkerDeps) {
    * answer came back a second after the send left (or now, if that is sooner), so that a quick
    * restart cannot burst past the limits.
    */
-  function rememberRecentSends(now: number): void {
+  async function rememberRecentSends(now: number): Promise<void> {
     const minuteAgo = now - 60_000 - options.limits.marginMs - 1000;
-    for (const attempt of store.recentAttempts(minuteAgo)) {
+    for (const attempt of await store.recentAttempts(minuteAgo)) {
       const key = recipientKey(attempt);
       limiter.recordPast(key, attempt.receiveIdType === 'chat_id', Math.min(now, attempt.at + 1000));
     }
   }
 
   return {
-    start(): void {
+    /** Starts sending, once the sends of the last minute (also by an earlier process) count against the limits. */
+    async start(): Promise<void> {
       if (running) return;
       running = true;
-      rememberRecentSends(options.now());
+      try {
+        await rememberRecentSends(options.now());
+      } catch (error) {
+        log.error('recent sends could not be read; starting without them', { error });
+      }
       pump();
     },
     /** Look at the outbox now (after new deliveries were stored). */
@@ -343,6 +367,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       running = false;
       clearTimeout(timer);
       let expired: NodeJS.Timeout | undefined;
+      await pumping; // a look at the outbox under way ends before the store may close
       await Promise.race([
         Promise.allSettled([...inFlight.values()]),
         new Promise((resolve) => (expired = setTimeout(resolve, graceMs))),

@@ -1,5 +1,5 @@
-// Group commit: events that arrive in the same turn of the event loop are stored in one SQLite
-// transaction, then wait together until it is on disk (store.durable, whose fsyncs also coalesce
+// Group commit: events that arrive in the same turn of the event loop are stored in one
+// transaction (one round trip on PostgreSQL), then wait together until it is on disk (store.durable, whose fsyncs also coalesce
 // across batches). Each caller learns its own result only then, and a failed commit or sync
 // fails every event of its batch (none is acknowledged).
 import type { NewDelivery, NewEvent, RecordResult, Store } from '../store/store.js';
@@ -23,17 +23,16 @@ export function groupCommit(store: Pick<Store, 'recordEvents' | 'durable'>) {
     const batch = queue.splice(0, MAX_BATCH);
     if (queue.length > 0) schedule();
     if (batch.length === 0) return;
-    let results: RecordResult[];
-    try {
-      results = store.recordEvents(batch);
-    } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
-      return;
-    }
-    store.durable().then(
-      () => batch.forEach((waiting, i) => waiting.resolve(results[i]!)),
-      (error) => batch.forEach((waiting) => waiting.reject(error)),
-    );
+    store
+      .recordEvents(batch)
+      .then(async (results) => {
+        await store.durable();
+        return results;
+      })
+      .then(
+        (results) => batch.forEach((waiting, i) => waiting.resolve(results[i]!)),
+        (error) => batch.forEach((waiting) => waiting.reject(error)),
+      );
   }
 
   function schedule(): void {

@@ -14,7 +14,7 @@ export interface HttpAppDeps {
   /** The webhook routes, when EVENT_MODE includes the webhook. */
   webhook?: Hono<{ Bindings: HttpBindings }>;
   /** Readiness checks by name. */
-  readiness: () => Record<string, Check>;
+  readiness: () => Promise<Record<string, Check>>;
   metrics?: { registry: Registry; token?: string };
   log: Logger;
 }
@@ -22,8 +22,8 @@ export interface HttpAppDeps {
 export function httpApp({ webhook, readiness, metrics, log }: HttpAppDeps): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();
   app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/readyz', (c) => {
-    const checks = readiness();
+  app.get('/readyz', async (c) => {
+    const checks = await readiness();
     const ready = Object.values(checks).every((check) => check.ok);
     return c.json({ ready, checks }, ready ? 200 : 503);
   });

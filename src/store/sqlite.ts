@@ -59,6 +59,29 @@ const SELECT_DELIVERIES = `SELECT d.*, e.kind AS kind, e.payload AS payload, e.i
 // attempted one may have reached the chat already and must be resent as itself, same uuid).
 const freshTeam = (t = '') => `${t}status = 'pending' AND ${t}audience = 'team' AND ${t}attempts = 0 AND ${t}next_attempt_at <= ?`;
 
+/** The store's operations as SQLite runs them: synchronously, each one transaction. */
+type SyncStore = {
+  [K in Exclude<keyof Store, 'about' | 'durable'>]: (...args: Parameters<Store[K]>) => Awaited<ReturnType<Store[K]>>;
+} & Pick<Store, 'about' | 'durable'>;
+
+/** The Store interface over the synchronous operations: a throw becomes a rejection. */
+function asynchronous(sync: SyncStore): Store {
+  const store = {} as Record<string, unknown>;
+  for (const [name, operation] of Object.entries(sync)) {
+    store[name] =
+      name === 'about' || name === 'durable'
+        ? operation
+        : (...args: unknown[]) => {
+            try {
+              return Promise.resolve((operation as (...a: unknown[]) => unknown)(...args));
+            } catch (error) {
+              return Promise.reject(error);
+            }
+          };
+  }
+  return store as unknown as Store;
+}
+
 export function openSqliteStore(path: string, options: { syncWal?: Parameters<typeof walSync>[1] } = {}): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
@@ -173,7 +196,7 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
     return id;
   });
 
-  return {
+  const sync: SyncStore = {
     recordEvent: (event, deliveries) => record(event, deliveries),
     recordEvents: (batch) => recordMany(batch),
 
@@ -271,6 +294,7 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
       if (db.open) db.close();
     },
   };
+  return asynchronous(sync);
 }
 
 class DigestRace extends Error {}

@@ -62,7 +62,7 @@ export interface Delivery {
 export type RecordResult = 'stored' | 'duplicate';
 
 export interface StoreInfo {
-  engine: 'sqlite';
+  engine: 'sqlite' | 'postgres';
   /** Where the data is: the database file. */
   location: string;
   schemaVersion: number;
@@ -72,46 +72,50 @@ export interface StoreInfo {
   migratedFrom: number;
 }
 
+/**
+ * The inbox and outbox, on SQLite (one instance) or PostgreSQL (several). Asynchronous because
+ * PostgreSQL is a network round trip; the SQLite store answers at once.
+ */
 export interface Store {
-  recordEvent(event: NewEvent, deliveries: readonly NewDelivery[]): RecordResult;
+  recordEvent(event: NewEvent, deliveries: readonly NewDelivery[]): Promise<RecordResult>;
   /** Several events in one transaction: all are stored, or none and it throws. */
-  recordEvents(batch: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>): RecordResult[];
-  event(eventId: string): StoredEvent | undefined;
+  recordEvents(batch: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>): Promise<RecordResult[]>;
+  event(eventId: string): Promise<StoredEvent | undefined>;
   /** Pending deliveries due at `now`, oldest first, skipping those already in flight. */
-  dueDeliveries(now: number, limit: number, exclude: ReadonlySet<number>): Delivery[];
-  nextDueAt(): number | undefined;
+  dueDeliveries(now: number, limit: number, exclude: ReadonlySet<number>): Promise<Delivery[]>;
+  nextDueAt(): Promise<number | undefined>;
   /** Records that an attempt starts, before the request leaves. */
-  markAttempting(id: number, now: number): void;
+  markAttempting(id: number, now: number): Promise<void>;
   /** Attempts started after `since` (also by an earlier process), oldest first. */
-  recentAttempts(since: number): Array<{ receiveIdType: ReceiveIdType; receiveId: string; at: number }>;
+  recentAttempts(since: number): Promise<Array<{ receiveIdType: ReceiveIdType; receiveId: string; at: number }>>;
   /** Sent; for a digest, its members too. */
-  markSent(id: number, messageId: string, now: number): void;
-  markRetry(id: number, error: string, nextAttemptAt: number, now: number): void;
-  markDead(id: number, error: string, now: number): void;
+  markSent(id: number, messageId: string, now: number): Promise<void>;
+  markRetry(id: number, error: string, nextAttemptAt: number, now: number): Promise<void>;
+  markDead(id: number, error: string, now: number): Promise<void>;
   /** Whether at least `min` due team deliveries, never attempted, wait for this chat. */
-  chatBacklogged(chatId: string, now: number, min: number): boolean;
+  chatBacklogged(chatId: string, now: number, min: number): Promise<boolean>;
   /** Due team deliveries to a chat never attempted, oldest first: candidates for a digest. */
-  digestCandidates(chatId: string, now: number, limit: number): Delivery[];
+  digestCandidates(chatId: string, now: number, limit: number): Promise<Delivery[]>;
   /** Records a digest carrying these deliveries (all still pending and never attempted), or nothing. */
-  createDigest(chatId: string, memberIds: readonly number[], uuid: string, now: number): Delivery | undefined;
-  digestMembers(digestId: number): Delivery[];
+  createDigest(chatId: string, memberIds: readonly number[], uuid: string, now: number): Promise<Delivery | undefined>;
+  digestMembers(digestId: number): Promise<Delivery[]>;
   /**
    * Records a route row's decision and the team deliveries it makes, in one transaction; `error`
    * set: the row is dead with it (what could be decided still goes out), else done (`sent`).
    * False when the row is no longer a pending route (nothing is written).
    */
-  recordRouting(routeId: number, teams: readonly NewDelivery[], decision: string, error: string | null, now: number): boolean;
-  deliveries(filter?: { status?: DeliveryStatus; eventId?: string }): Delivery[];
-  delivery(id: number): Delivery | undefined;
+  recordRouting(routeId: number, teams: readonly NewDelivery[], decision: string, error: string | null, now: number): Promise<boolean>;
+  deliveries(filter?: { status?: DeliveryStatus; eventId?: string }): Promise<Delivery[]>;
+  delivery(id: number): Promise<Delivery | undefined>;
   /** Puts a dead delivery back in the queue, due now, with a fresh retry horizon. */
-  requeue(id: number, now: number): boolean;
-  requeueAllDead(now: number): number;
+  requeue(id: number, now: number): Promise<boolean>;
+  requeueAllDead(now: number): Promise<number>;
   /** Throws unless the database takes a write lock now. */
-  checkWritable(): void;
+  checkWritable(): Promise<void>;
   /** What waits in the outbox: pending deliveries (not counting digest members), dead ones, the oldest pending. */
-  outboxStats(): { pending: number; dead: number; oldestPendingCreatedAt: number | undefined };
+  outboxStats(): Promise<{ pending: number; dead: number; oldestPendingCreatedAt: number | undefined }>;
   /** Forgets events (and their sent deliveries) received before `cutoff` that have nothing left to do. */
-  purgeBefore(cutoff: number): number;
+  purgeBefore(cutoff: number): Promise<number>;
   /**
    * Resolves once every write committed before the call is on disk (survives a power cut). A
    * committed write already survives a crash of the process; only what must not be lost or
@@ -121,5 +125,5 @@ export interface Store {
   durable(): Promise<void>;
   /** What the store is, for the start-up summary. */
   about(): StoreInfo;
-  close(): void;
+  close(): Promise<void>;
 }

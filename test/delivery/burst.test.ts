@@ -18,7 +18,7 @@ function expectEachOnce(messages: Harness['sandbox']['messages'], count: number)
   expect(chat.size).toBe(count);
 }
 
-const allDone = (h: Harness) => () => h.bot.store.deliveries().every((d) => d.status === 'sent');
+const allDone = (h: Harness) => async () => (await h.bot.store.deliveries()).every((d) => d.status === 'sent');
 
 describe('bursts', () => {
   it('300 approvals for 50 employees and one chat: zero limit errors, each once in the chat and once in a DM', async () => {
@@ -59,7 +59,7 @@ describe('bursts', () => {
     h = await startHarness();
     h.sandbox.fail({ match: (s) => s.receiveIdType === 'chat_id', httpStatus: 500, code: 0, msg: 'chat backend down' });
     await pushAll(h.push, burst(20, 20), 10);
-    await eventually(() => h!.sandbox.messages.filter((m) => m.receiveIdType === 'user_id').length === 20, 'all 20 DMs', 10_000);
+    await eventually(async () => h!.sandbox.messages.filter((m) => m.receiveIdType === 'user_id').length === 20, 'all 20 DMs', 10_000);
     expect(h.sandbox.messages.filter((m) => m.receiveIdType === 'chat_id')).toHaveLength(0);
     h.sandbox.clearFaults();
     await eventually(allDone(h), 'the chat catches up', 15_000);
@@ -81,10 +81,10 @@ describe('bursts', () => {
     const [first, ...rest] = burst(41, 41);
     await pushAll(h.push, [first], 1);
     // The minute's one send is done; the other card of that approval now waits for the budget.
-    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 1, 'the one send');
+    await eventually(async () => (await h!.bot.store.deliveries({ status: 'sent' })).length === 1, 'the one send');
     counting = true;
     await pushAll(h.push, rest, 10);
-    expect(h.bot.store.deliveries({ status: 'pending' }).length).toBe(81);
+    expect((await h.bot.store.deliveries({ status: 'pending' })).length).toBe(81);
     expect(reads).toBe(0);
     expect(h.sandbox.messages).toHaveLength(1);
   }, 20_000);

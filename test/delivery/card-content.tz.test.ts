@@ -19,28 +19,30 @@ const SHIFT: ApprovalEvent = { kind: 'shift', instanceCode: 'I-S', employeeUserI
 const DIRECTORY: Record<string, string> = { u_zhang: '张三', u_li: '李四' };
 
 let store: Store | undefined;
-afterEach(() => store?.close());
+afterEach(async () => {
+  await store?.close();
+});
 
 /** A real outbox holding each event's employee and team deliveries, and a digest of the team ones. */
-function outbox(events: ApprovalEvent[]) {
+async function outbox(events: ApprovalEvent[]) {
   store = openSqliteStore(join(mkdtempSync(join(tmpdir(), 'card-content-')), 'bot.sqlite'));
   for (const [i, event] of events.entries()) {
     const receiveId = event.kind === 'remedy' ? event.employeeUserId : event.employeeOpenId!;
-    store.recordEvent(
+    (await store.recordEvent(
       { eventId: `e${i}`, eventType: 'x', kind: event.kind, instanceCode: event.instanceCode, status: 'accepted', payload: JSON.stringify(event), receivedAt: 1 },
       [
         { audience: 'employee', receiveIdType: event.kind === 'remedy' ? 'user_id' : 'open_id', receiveId, uuid: `dm-${i}` },
         { audience: 'team', receiveIdType: 'chat_id', receiveId: 'oc_team', uuid: `team-${i}` },
       ],
-    );
+    ));
   }
-  const all = store.deliveries();
+  const all = (await store.deliveries());
   const of = (audience: Delivery['audience'], instanceCode: string) => all.find((d) => d.audience === audience && d.instanceCode === instanceCode)!;
   return {
     store,
     employee: (event: ApprovalEvent) => of('employee', event.instanceCode),
     team: (event: ApprovalEvent) => of('team', event.instanceCode),
-    digest: () => store!.createDigest('oc_team', all.filter((d) => d.audience === 'team').map((d) => d.id), 'digest-1', 2)!,
+    digest: async () => (await store!.createDigest('oc_team', all.filter((d) => d.audience === 'team').map((d) => d.id), 'digest-1', 2))!,
   };
 }
 
@@ -53,7 +55,7 @@ function directory(answer: EmployeeNames['nameFor'] = async (e) => DIRECTORY[e.u
   };
 }
 
-function contents(box: ReturnType<typeof outbox>, names?: EmployeeNames) {
+function contents(box: Awaited<ReturnType<typeof outbox>>, names?: EmployeeNames) {
   return cardContents({
     templates,
     zones: employeeZones({ overrides: new Map([['u_zhang', 'Asia/Tokyo']]), defaultZone: 'Asia/Shanghai', log: silentLogger }),
@@ -71,7 +73,7 @@ const read = async (cards: ReturnType<typeof contents>, delivery: Delivery, loca
 
 describe('card content with names', () => {
   it('names the employee in a team card’s preview and title, with the time in their own zone', async () => {
-    const box = outbox([REMEDY, SHIFT]);
+    const box = await outbox([REMEDY, SHIFT]);
     const { asked, names } = directory();
     const cards = contents(box, names);
     const remedy = await read(cards, box.team(REMEDY));
@@ -82,7 +84,7 @@ describe('card content with names', () => {
   });
 
   it('never asks for a name for the employee’s own card, which stays as it is', async () => {
-    const box = outbox([REMEDY, SHIFT]);
+    const box = await outbox([REMEDY, SHIFT]);
     const { asked, names } = directory();
     const cards = contents(box, names);
     for (const event of [REMEDY, SHIFT]) {
@@ -92,16 +94,16 @@ describe('card content with names', () => {
   });
 
   it('names each member of a digest, asking once per row', async () => {
-    const box = outbox([REMEDY, SHIFT]);
+    const box = await outbox([REMEDY, SHIFT]);
     const { asked, names } = directory();
-    const { lines } = await read(contents(box, names), box.digest());
+    const { lines } = await read(contents(box, names), await box.digest());
     expect(lines[2]).toMatch(/^ {2}补卡已通过 · 张三 · 2026-11-21 14:03 \(GMT\+9\) · I-R · /);
     expect(lines[4]).toMatch(/^ {2}换班 · 李四 · 12-01 ↔ 12-02 · 2026-12-01 09:00 \(GMT\+8\) · I-S · /);
     expect(asked).toHaveLength(2);
   });
 
   it('asks for the name while the zone is being looked up, not after', async () => {
-    const box = outbox([REMEDY]);
+    const box = await outbox([REMEDY]);
     const events: string[] = [];
     let answerZone!: () => void;
     const cards = cardContents({
@@ -125,14 +127,14 @@ describe('card content with names', () => {
     ['does not know the employee', directory(async () => undefined)],
     ['is not configured', undefined],
   ])('reads as before, without an id in the preview, when the names source %s', async (_, source) => {
-    const box = outbox([REMEDY, SHIFT]);
+    const box = await outbox([REMEDY, SHIFT]);
     const cards = contents(box, source?.names);
     const remedy = await read(cards, box.team(REMEDY));
     expect(remedy.summary).toBe('补卡已通过 · 14:03');
     expect(remedy.lines[0]).toBe('  补卡已通过 · 14:03');
     expect(remedy.lines[1]).toBe('  👤 u_zhang (shown by name, not mentioned)'); // who it is, still
     expect((await read(cards, box.team(SHIFT))).summary).toBe('换班 12-01 ↔ 12-02');
-    const digest = await read(cards, box.digest());
+    const digest = await read(cards, await box.digest());
     expect(digest.lines[2]).toMatch(/^ {2}补卡已通过 · 2026-11-21 14:03 \(GMT\+9\) · I-R · /);
     expect(digest.lines[4]).toMatch(/^ {2}换班 12-01 ↔ 12-02 · /);
     if (source) expect(source.asked).toHaveLength(4);

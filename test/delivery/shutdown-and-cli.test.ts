@@ -28,8 +28,8 @@ describe('dead deliveries and the CLI', () => {
     h.sandbox.fail({ match: (s) => s.receiveIdType === 'open_id', code: 230013, msg: 'Bot has NO availability to this user' });
     await h.push(remedySeedEvent(identity));
     await h.push(shiftSeedEvent(identity));
-    await eventually(() => h!.bot.store.deliveries({ status: 'dead' }).length === 3, 'three dead deliveries');
-    await eventually(() => h!.sandbox.messages.length === 1, 'the one DM that works'); // other recipients unaffected
+    await eventually(async () => (await h!.bot.store.deliveries({ status: 'dead' })).length === 3, 'three dead deliveries');
+    await eventually(async () => h!.sandbox.messages.length === 1, 'the one DM that works'); // other recipients unaffected
 
     const listed = await runCli(['deliveries', '--status', 'dead'], env);
     expect(listed.code).toBe(0);
@@ -41,7 +41,7 @@ describe('dead deliveries and the CLI', () => {
 
     // The admin adds the bot to the chat and fixes availability, then re-queues.
     h.sandbox.clearFaults();
-    const deadUser = h.bot.store.deliveries({ status: 'dead' }).find((d) => d.receiveIdType === 'open_id')!;
+    const deadUser = (await h.bot.store.deliveries({ status: 'dead' })).find((d) => d.receiveIdType === 'open_id')!;
     const one = await runCli(['requeue', String(deadUser.id)], env);
     expect(one).toMatchObject({ code: 0, stdout: `delivery ${deadUser.id}: re-queued\n` });
     const again = await runCli(['requeue', String(deadUser.id), '999999'], env);
@@ -49,7 +49,7 @@ describe('dead deliveries and the CLI', () => {
     expect(again.stderr).toContain('delivery 999999: not found');
     const all = await runCli(['requeue', '--all-dead'], env);
     expect(all.stdout).toBe('re-queued 2 dead deliveries\n');
-    await eventually(() => h!.bot.store.deliveries().every((d) => d.status === 'sent'), 'all four sent after the re-queue');
+    await eventually(async () => (await h!.bot.store.deliveries()).every((d) => d.status === 'sent'), 'all four sent after the re-queue');
     expect(h.sandbox.messages).toHaveLength(4);
   });
 
@@ -75,7 +75,7 @@ describe('graceful shutdown', () => {
       await bot.ready;
       const events = burst(200, 40, 'ev_term');
       const pushing = pushAll((e) => pushEvent(url, e, { encryptKey: SANDBOX_APP.encryptKey }), events, 10);
-      await eventually(() => sandbox.messages.length >= 20, 'sending under way', 10_000);
+      await eventually(async () => sandbox.messages.length >= 20, 'sending under way', 10_000);
 
       const signalled = Date.now();
       bot.child.kill('SIGTERM');
@@ -87,7 +87,7 @@ describe('graceful shutdown', () => {
       bot = spawnBot(env);
       await bot.ready;
       await pushing; // events refused while the bot was down are pushed again, as Feishu would
-      await eventually(() => exactlyOnce(sandbox.messages, 200) || undefined, 'every approval once', 60_000);
+      await eventually(async () => exactlyOnce(sandbox.messages, 200) || undefined, 'every approval once', 60_000);
       bot.child.kill('SIGTERM');
       expect(await bot.exited).toBe(0);
       console.log(`shutdown: exit after ${took} ms; ${sandbox.stats.resendsAbsorbed} resends absorbed`);

@@ -137,7 +137,7 @@ describe('bad input, with an encrypt key and a verification token set', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, outcome: 'ignored' });
     expect(h.logs.some((l) => l.includes('"eventType":"leave_approval"'))).toBe(true);
-    expect(h.bot.store.deliveries({ eventId: 'ev_unknown_1' })).toEqual([]);
+    expect((await h.bot.store.deliveries({ eventId: 'ev_unknown_1' }))).toEqual([]);
   });
 
   it('stores a known type with invalid fields as rejected, with the reason, and sends nothing', async () => {
@@ -154,11 +154,11 @@ describe('bad input, with an encrypt key and a verification token set', () => {
       expect(body.outcome).toBe('rejected');
     }
     for (const [index, [, reason]] of cases.entries()) {
-      const stored = h.bot.store.event(`ev_bad_${index + 1}`)!;
+      const stored = (await h.bot.store.event(`ev_bad_${index + 1}`))!;
       expect(stored.status).toBe('rejected');
       expect(stored.reason).toMatch(reason);
       expect(stored.payload).toBeTruthy(); // kept as received, for inspection
-      expect(h.bot.store.deliveries({ eventId: stored.eventId })).toEqual([]);
+      expect((await h.bot.store.deliveries({ eventId: stored.eventId }))).toEqual([]);
     }
     expect(h.logs.some((l) => l.includes('"event rejected"') && l.includes('ev_bad_2'))).toBe(true);
   });
@@ -182,12 +182,12 @@ describe('bad input, with an encrypt key and a verification token set', () => {
     expect((await noId.json()).error).toMatch(/nested too deeply/);
     const rejected = await h.push(`{"schema":"2.0","header":${header},"event_id":"ev_deep"},"event":{"object":{"instance_code":"D","remedy_reason":${deep}}}}`);
     expect(await rejected.json()).toEqual({ ok: true, outcome: 'rejected' });
-    expect(h.bot.store.event('ev_deep')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/employee_id/) });
+    expect((await h.bot.store.event('ev_deep'))).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/employee_id/) });
   });
 
   it('sends no secret to the log', async () => {
     await h.push(remedySeedEvent(identity));
-    await eventually(() => h.bot.store.deliveries({ status: 'sent' }).length > 0, 'a sent delivery');
+    await eventually(async () => (await h.bot.store.deliveries({ status: 'sent' })).length > 0, 'a sent delivery');
     const all = h.logs.join('\n');
     for (const secret of [APP.appSecret, APP.encryptKey, APP.verificationToken]) expect(all).not.toContain(secret);
     expect(all).not.toMatch(/t-[0-9a-f]{32}/); // tenant tokens
@@ -219,7 +219,7 @@ describe('when the database cannot be written', () => {
   it('answers 503 so that Feishu re-pushes, and stays up', async () => {
     const h = await startHarness();
     try {
-      h.bot.store.close();
+      await h.bot.store.close();
       const response = await h.push(remedySeedEvent(identity));
       expect(response.status).toBe(503);
       expect(await response.json()).toEqual({ error: 'the event could not be stored; retry later' });
@@ -232,7 +232,7 @@ describe('when the database cannot be written', () => {
   it('keeps the delivery worker polling, and logging why, while the database is unreadable', async () => {
     const h = await startHarness({ worker: { pollMs: 5 } });
     try {
-      h.bot.store.close();
+      await h.bot.store.close();
       // Several polls pass; each fails to read the outbox and is logged instead of crashing.
       await new Promise((r) => setTimeout(r, 60));
       const failures = h.logs.filter((l) => l.includes('outbox could not be read'));

@@ -17,7 +17,7 @@ const identity = { appId: APP.appId, token: APP.verificationToken };
 const WRONG_SECRET = 'wrongsecret0123456789abcdef';
 
 describe('reading a token refusal', () => {
-  it('takes the code and message from the SDK’s error, and nothing else for a refusal', () => {
+  it('takes the code and message from the SDK’s error, and nothing else for a refusal', async () => {
     expect(tokenRefusal(new Error('failed to get tenant_access_token, code: 10014, msg: app secret invalid'))).toEqual({ code: 10014, message: 'app secret invalid' });
     expect(tokenRefusal(new Error('failed to get tenant_access_token, code: 10003, msg: invalid param'))).toEqual({ code: 10003, message: 'invalid param' });
     expect(tokenRefusal(new Error('ECONNREFUSED 127.0.0.1:9 on POST /open-apis/auth/v3/tenant_access_token/internal'))).toBeUndefined();
@@ -47,13 +47,13 @@ describe('a bot whose App Secret Feishu rejects', () => {
 
     // Feishu's pushes are still acknowledged and kept: nothing is lost while the secret is wrong.
     expect((await h.push(remedySeedEvent(identity))).status).toBe(200);
-    expect(h.bot.store.deliveries({ status: 'pending' })).toHaveLength(2);
+    expect((await h.bot.store.deliveries({ status: 'pending' }))).toHaveLength(2);
     expect(h.sandbox.messages).toHaveLength(0);
 
     // The admin resets the app's secret in the console to the one configured: the next send's
     // token fetch works, /readyz recovers, and the waiting cards go out.
     h.sandbox.setAppSecret(WRONG_SECRET);
-    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 2, 'the waiting cards sent', 10_000);
+    await eventually(async () => (await h!.bot.store.deliveries({ status: 'sent' })).length === 2, 'the waiting cards sent', 10_000);
     const ready = await fetch(h.bot.url + '/readyz');
     expect(ready.status).toBe(200);
     expect((await ready.json()).checks.credentials).toEqual({ ok: true, state: 'accepted' });
@@ -66,8 +66,8 @@ describe('a bot whose App Secret Feishu rejects', () => {
     expect((await fetch(h.bot.url + '/readyz')).status).toBe(503);
     const asked = h.sandbox.stats.tokenRequests;
     h.sandbox.setAppSecret(WRONG_SECRET);
-    await eventually(() => h!.sandbox.stats.tokenRequests > asked, 'a retry');
-    await eventually(() => h!.logs.some((l) => JSON.parse(l).msg === 'Feishu accepts the app credentials now'), 'the recovery logged');
+    await eventually(async () => h!.sandbox.stats.tokenRequests > asked, 'a retry');
+    await eventually(async () => h!.logs.some((l) => JSON.parse(l).msg === 'Feishu accepts the app credentials now'), 'the recovery logged');
     expect((await fetch(h.bot.url + '/readyz')).status).toBe(200);
     expect(h.sandbox.stats.tokenRequests).toBeGreaterThan(asked);
     // Once accepted, it stops asking.
@@ -100,7 +100,7 @@ describe('the bot process with a wrong secret', () => {
     bot = spawnBot(env);
     const port = await bot.ready;
     const base = `http://127.0.0.1:${port}`;
-    await eventually(() => bot!.output.stdout.includes('Feishu rejected the app credentials'), 'the start-up error');
+    await eventually(async () => bot!.output.stdout.includes('Feishu rejected the app credentials'), 'the start-up error');
     const errorLines = bot.output.stdout.split('\n').filter((l) => l.includes('"level":"error"'));
     expect(errorLines).toHaveLength(1);
     expect(JSON.parse(errorLines[0]!).msg).toContain('check FEISHU_APP_SECRET');

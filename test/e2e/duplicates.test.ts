@@ -23,7 +23,7 @@ describe('duplicates', () => {
     const outcomes = (await Promise.all(answers.map((a) => a.json()))).map((b) => b.outcome).sort();
     expect(outcomes).toEqual(['accepted', 'duplicate', 'duplicate']);
     await h.sandbox.waitForMessages(2);
-    await eventually(() => h.bot.store.deliveries({ status: 'sent' }).length === 2, 'both deliveries sent');
+    await eventually(async () => (await h.bot.store.deliveries({ status: 'sent' })).length === 2, 'both deliveries sent');
 
     await h.restart();
     const again = await h.push(event);
@@ -62,7 +62,7 @@ describe('duplicates', () => {
     const response = await h.push(shiftSeedEvent(identity));
     expect(response.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(2000);
-    await eventually(() => h.bot.store.deliveries().some((d) => d.attempts > 0), 'a failed attempt');
+    await eventually(async () => (await h.bot.store.deliveries()).some((d) => d.attempts > 0), 'a failed attempt');
     expect(h.sandbox.messages).toHaveLength(0);
     h.sandbox.clearFaults();
     await h.sandbox.waitForMessages(2);

@@ -43,9 +43,9 @@ describe('durability', () => {
     });
     // Committed, and the worker (which polls the outbox) has recorded its attempts: all of it
     // waits for the disk, so nothing is acknowledged and nothing leaves.
-    await eventually(() => h!.bot.store.deliveries().filter((d) => d.attempts === 1).length === 2, 'both attempts recorded');
+    await eventually(async () => (await h!.bot.store.deliveries()).filter((d) => d.attempts === 1).length === 2, 'both attempts recorded');
     await sleep(200);
-    expect(h.bot.store.event('ev_sync')?.status).toBe('accepted');
+    expect((await h.bot.store.event('ev_sync'))?.status).toBe('accepted');
     expect(disk.waiting).toBeGreaterThanOrEqual(2);
     expect(answered).toBe(false);
     expect(h.sandbox.messages).toHaveLength(0);

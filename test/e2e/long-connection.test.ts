@@ -39,9 +39,9 @@ describe('long connection', () => {
     const events = burst(30, 10, 'ev_ws');
     for (const event of events.slice(0, 15)) expect((await h.sandbox.ws.push(event)).code).toBe(200);
     h.sandbox.ws.drop();
-    await eventually(() => h!.sandbox.ws.stats.connections >= 2 || undefined, 'a new connection', 10_000);
+    await eventually(async () => h!.sandbox.ws.stats.connections >= 2 || undefined, 'a new connection', 10_000);
     for (const event of events.slice(15)) expect((await h.sandbox.ws.push(event, 10_000)).code).toBe(200);
-    await eventually(() => exactlyOnce(h!.sandbox.messages, 30) || undefined, 'every approval once', 20_000);
+    await eventually(async () => exactlyOnce(h!.sandbox.messages, 30) || undefined, 'every approval once', 20_000);
     expect(h.logs.filter((l) => /"long connection (reconnecting|connected)"/.test(l)).map((l) => JSON.parse(l).msg)).toEqual([
       'long connection connected',
       'long connection reconnecting',
@@ -53,7 +53,7 @@ describe('long connection', () => {
     h = await startHarness({ env: { EVENT_MODE: 'ws', WS_PING_TIMEOUT_SECONDS: '1' }, sandbox: FAST_RECONNECT });
     await h.sandbox.ws.connected();
     h.sandbox.ws.setSilent(true);
-    await eventually(() => h!.sandbox.ws.stats.connections >= 2 || undefined, 'a new connection', 10_000);
+    await eventually(async () => h!.sandbox.ws.stats.connections >= 2 || undefined, 'a new connection', 10_000);
     h.sandbox.ws.setSilent(false);
     expect((await h.sandbox.ws.push(remedySeedEvent(identity), 10_000)).code).toBe(200);
     await h.sandbox.waitForMessages(2);
@@ -63,7 +63,7 @@ describe('long connection', () => {
     let failures = 1;
     const flaky = (store: Store): Store => ({
       ...store,
-      recordEvents(batch) {
+      async recordEvents(batch) {
         if (failures-- > 0) throw new Error('disk I/O error');
         return store.recordEvents(batch);
       },
@@ -71,11 +71,11 @@ describe('long connection', () => {
     h = await startHarness({ env: { EVENT_MODE: 'ws' }, wrapStore: flaky });
     const event = remedySeedEvent({ ...identity, eventId: 'ev_retry' });
     expect(await h.sandbox.ws.push(event)).toEqual({ code: 500 });
-    expect(h.bot.store.event('ev_retry')).toBeUndefined();
+    expect((await h.bot.store.event('ev_retry'))).toBeUndefined();
     expect(await h.sandbox.ws.push(event)).toEqual({ code: 200 }); // Feishu re-pushes
     expect(await h.sandbox.ws.push(event)).toEqual({ code: 200 }); // and a duplicate is harmless
     await h.sandbox.waitForMessages(2);
-    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 2, 'sent');
+    await eventually(async () => (await h!.bot.store.deliveries({ status: 'sent' })).length === 2, 'sent');
     expect(h.sandbox.messages).toHaveLength(2);
   });
 
@@ -86,7 +86,7 @@ describe('long connection', () => {
     expect(viaWebhook.status).toBe(200);
     expect(viaWs).toEqual({ code: 200 });
     await h.sandbox.waitForMessages(2);
-    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 2, 'sent');
+    await eventually(async () => (await h!.bot.store.deliveries({ status: 'sent' })).length === 2, 'sent');
     expect(h.sandbox.messages.map((m) => m.receiveId).sort()).toEqual([APP.teamChat, 'ou_xxx']);
   });
 });

@@ -61,7 +61,7 @@ describe('GET /readyz', () => {
 
   it('is not ready (503) when the database cannot be written', async () => {
     h = await startHarness();
-    h.bot.store.close();
+    await h.bot.store.close();
     const response = await fetch(h.bot.url + '/readyz');
     expect(response.status).toBe(503);
     const body = await response.json();
@@ -78,7 +78,7 @@ describe('GET /metrics', () => {
     await h.push(shiftSeedEvent(identity, { shift_time: 'soon' }));
     await h.push({ schema: '2.0', header: { event_id: 'ev_m3', event_type: 'leave_approval', token: APP.verificationToken, app_id: APP.appId }, event: {} });
     await fetch(h.webhook, { method: 'POST', body: 'not json' });
-    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 2, 'sent');
+    await eventually(async () => (await h!.bot.store.deliveries({ status: 'sent' })).length === 2, 'sent');
     const response = await fetch(h.bot.url + '/metrics');
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
@@ -99,12 +99,12 @@ describe('GET /metrics', () => {
     h.sandbox.fail({ match: (s) => s.receiveIdType === 'chat_id', code: 230002, msg: 'Bot is not in the chat' });
     h.sandbox.fail({ match: (s) => s.receiveIdType === 'user_id', times: 1, httpStatus: 429, code: 99991400, msg: 'limit', headers: { 'x-ogw-ratelimit-reset': '1' } });
     await h.push(remedySeedEvent(identity));
-    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 1, 'the DM', 5000);
+    await eventually(async () => (await h!.bot.store.deliveries({ status: 'sent' })).length === 1, 'the DM', 5000);
     h.sandbox.revokeTokens();
     await h.push(shiftSeedEvent(identity));
     // Both DMs sent and both chat cards given up; the two run concurrently, in either order.
     await eventually(
-      () => h!.bot.store.deliveries({ status: 'sent' }).length === 2 && h!.bot.store.deliveries({ status: 'dead' }).length === 2,
+      async () => (await h!.bot.store.deliveries({ status: 'sent' })).length === 2 && (await h!.bot.store.deliveries({ status: 'dead' })).length === 2,
       'the shift DM and both dead chat cards',
       5000,
     );
@@ -130,7 +130,7 @@ describe('logs', () => {
   it('write one JSON line per event and per delivery attempt, with the ids that tie them together', async () => {
     h = await startHarness();
     await h.push(remedySeedEvent({ ...identity, eventId: 'ev_log' }));
-    await eventually(() => h!.bot.store.deliveries({ status: 'sent' }).length === 2, 'sent');
+    await eventually(async () => (await h!.bot.store.deliveries({ status: 'sent' })).length === 2, 'sent');
     const records = h.logs.map((l) => JSON.parse(l));
     const event = records.find((r) => r.msg === 'event accepted');
     expect(event).toMatchObject({ level: 'info', eventId: 'ev_log', instanceCode: 'FC2CB9B2-966F-4B65-AC7E-B21E04F497CB', source: 'webhook' });

@@ -24,7 +24,7 @@ describe('routing from CONFIG_FILE', () => {
   it('sends a 换班 of a routed approval to the routed chats, less those that switched 换班 off', async () => {
     await h.push(shiftSeedEvent({ appId: APP.appId, token: APP.verificationToken }, { approval_code: 'SHIFT-APPROVAL', instance_code: 'S-1' }));
     await h.push(remedySeedEvent({ appId: APP.appId, token: APP.verificationToken }));
-    await eventually(() => h.bot.store.deliveries({ status: 'sent' }).length === 4, 'four cards');
+    await eventually(async () => (await h.bot.store.deliveries({ status: 'sent' })).length === 4, 'four cards');
     const to = h.sandbox.messages.map((m) => m.receiveId).sort();
     // 换班: employee + oc_shift_desk (oc_quiet is off); 补卡: employee + oc_managers (oc_everyone is off)
     expect(to).toEqual(['g12xxxxg', 'oc_managers', 'oc_shift_desk', 'ou_xxx']);

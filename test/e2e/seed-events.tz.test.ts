@@ -72,8 +72,8 @@ describe('seed events end to end', () => {
   it('records the uuid it derived, and the same delivery keeps it', async () => {
     await h.push(remedySeedEvent(identity));
     await h.sandbox.waitForMessages(2);
-    const deliveries = await eventually(() => {
-      const sent = h.bot.store.deliveries({ status: 'sent' });
+    const deliveries = await eventually(async () => {
+      const sent = (await h.bot.store.deliveries({ status: 'sent' }));
       return sent.length === 2 && sent;
     }, 'both deliveries marked sent');
     const uuids = h.sandbox.messages.map((m) => m.uuid).sort();

@@ -46,15 +46,15 @@ const membershipEvent = (type: string, chatId: string) => ({
 
 const chatCards = (chatId: string) => h!.sandbox.messages.filter((m) => m.receiveId === chatId);
 const summary = (card: Record<string, unknown>) => (card.config as { summary: { i18n_content: Record<string, string> } }).summary.i18n_content;
-const routeRow = (instanceCode: string) => h!.bot.store.deliveries().find((d) => d.audience === 'route' && d.instanceCode === instanceCode);
+const routeRow = async (instanceCode: string) => (await h!.bot.store.deliveries()).find((d) => d.audience === 'route' && d.instanceCode === instanceCode);
 
 describe('TEAM_ROUTING=members (the default for more than one team chat)', () => {
   it('sends each team chat only its own members\' cards, named, and every employee their DM', async () => {
     await twoTeams();
     await h!.push(remedyOf('u_zhang', 'R-ZHANG'));
     await h!.push(shiftOf('ou_li', 'S-LI'));
-    await eventually(() => chatCards('oc_sales').length === 1 && chatCards('oc_ops').length === 1, 'one card in each team chat');
-    await eventually(() => h!.sandbox.messages.length === 4, 'and both DMs');
+    await eventually(async () => chatCards('oc_sales').length === 1 && chatCards('oc_ops').length === 1, 'one card in each team chat');
+    await eventually(async () => h!.sandbox.messages.length === 4, 'and both DMs');
     await sleep(200); // a stray card to the wrong chat would show up here
 
     const [sales] = chatCards('oc_sales');
@@ -67,7 +67,7 @@ describe('TEAM_ROUTING=members (the default for more than one team chat)', () =>
     expect(h!.sandbox.messages.filter((m) => m.receiveIdType !== 'chat_id').map((m) => m.receiveId).sort()).toEqual(['ou_li', 'u_zhang']);
 
     // Why each chat got the card or not, recorded and shown by the CLI.
-    expect(routeRow('R-ZHANG')).toMatchObject({ status: 'sent', decision: 'oc_sales: sent (member of the chat); oc_ops: not sent (not a member of the chat)' });
+    expect((await routeRow('R-ZHANG'))).toMatchObject({ status: 'sent', decision: 'oc_sales: sent (member of the chat); oc_ops: not sent (not a member of the chat)' });
     const listed = await runCli(['deliveries'], { DATABASE_URL: `file:${join(h!.dir, 'bot.sqlite')}` });
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/chat_id:team chats\s+remedy\/route .*oc_sales: sent \(member of the chat\); oc_ops: not sent \(not a member of the chat\)/);
@@ -82,7 +82,7 @@ describe('TEAM_ROUTING=members (the default for more than one team chat)', () =>
       h!.sandbox.messages
         .filter((m) => m.receiveIdType === 'chat_id' && [...JSON.stringify(m.card).matchAll(/R-BURST-(\d+)/g)].some((match) => Number(match[1]) === i))
         .map((m) => m.receiveId);
-    await eventually(() => Array.from({ length: 20 }, (_, i) => shownIn(i).length === 1).every(Boolean), 'each approval in one team chat', 10_000);
+    await eventually(async () => Array.from({ length: 20 }, (_, i) => shownIn(i).length === 1).every(Boolean), 'each approval in one team chat', 10_000);
     for (let i = 0; i < 20; i++) expect(shownIn(i)).toEqual([i % 2 ? 'oc_sales' : 'oc_ops']);
     expect(h!.sandbox.directoryStats.byChat).toEqual({ oc_sales: 1, oc_ops: 1 });
   });
@@ -91,8 +91,8 @@ describe('TEAM_ROUTING=members (the default for more than one team chat)', () =>
     await twoTeams();
     await h!.push(remedyOf('u_wang', 'R-WANG-1'));
     await h!.push(remedyOf('u_wang', 'R-WANG-2'));
-    await eventually(() => h!.bot.store.deliveries().filter((d) => d.audience === 'route' && d.status === 'sent').length === 2, 'both decided');
-    await eventually(() => h!.sandbox.messages.length === 2, 'the two DMs');
+    await eventually(async () => (await h!.bot.store.deliveries()).filter((d) => d.audience === 'route' && d.status === 'sent').length === 2, 'both decided');
+    await eventually(async () => h!.sandbox.messages.length === 2, 'the two DMs');
     expect(h!.sandbox.messages.every((m) => m.receiveId === 'u_wang')).toBe(true);
     expect(h!.logs.filter((l) => l.includes('employee matches no team chat'))).toHaveLength(1);
     const metrics = await (await fetch(h!.bot.url + '/metrics')).text();
@@ -102,11 +102,11 @@ describe('TEAM_ROUTING=members (the default for more than one team chat)', () =>
   it('sees a new member at once when Feishu says the chat changed, not after the cache expires', async () => {
     await twoTeams();
     await h!.push(remedyOf('u_wang', 'R-BEFORE'));
-    await eventually(() => routeRow('R-BEFORE')?.status === 'sent', 'decided: in no chat');
+    await eventually(async () => (await routeRow('R-BEFORE'))?.status === 'sent', 'decided: in no chat');
     h!.sandbox.addChatMember('oc_ops', 'u_wang');
     await h!.push(membershipEvent('im.chat.member.user.added_v1', 'oc_ops'));
     await h!.push(remedyOf('u_wang', 'R-AFTER'));
-    await eventually(() => chatCards('oc_ops').length === 1, 'the card in the chat Wang joined');
+    await eventually(async () => chatCards('oc_ops').length === 1, 'the card in the chat Wang joined');
     expect(summary(chatCards('oc_ops')[0]!.card).zh_cn).toContain('王五');
     expect(h!.sandbox.directoryStats.byChat.oc_ops).toBe(2);
 
@@ -114,8 +114,8 @@ describe('TEAM_ROUTING=members (the default for more than one team chat)', () =>
     h!.sandbox.removeChatMember('oc_ops', 'u_wang');
     await h!.push(membershipEvent('im.chat.member.user.deleted_v1', 'oc_ops'));
     await h!.push(remedyOf('u_wang', 'R-LEFT'));
-    await eventually(() => routeRow('R-LEFT')?.status === 'sent', 'decided');
-    expect(routeRow('R-LEFT')!.decision).toContain('oc_ops: not sent (not a member of the chat)');
+    await eventually(async () => (await routeRow('R-LEFT'))?.status === 'sent', 'decided');
+    expect((await routeRow('R-LEFT'))!.decision).toContain('oc_ops: not sent (not a member of the chat)');
     expect(chatCards('oc_ops')).toHaveLength(1);
   });
 
@@ -125,9 +125,9 @@ describe('TEAM_ROUTING=members (the default for more than one team chat)', () =>
     await h!.push(membershipEvent('im.chat.member.bot.deleted_v1', 'oc_ops'));
     await h!.push(remedyOf('u_boss', 'R-BOSS-1'));
     await h!.push(remedyOf('u_boss', 'R-BOSS-2'));
-    await eventually(() => chatCards('oc_sales').length === 2, 'both cards in the chat the bot is still in');
+    await eventually(async () => chatCards('oc_sales').length === 2, 'both cards in the chat the bot is still in');
     expect(chatCards('oc_ops')).toHaveLength(0);
-    expect(routeRow('R-BOSS-1')!.decision).toContain('oc_ops: not sent (');
+    expect((await routeRow('R-BOSS-1'))!.decision).toContain('oc_ops: not sent (');
     expect(h!.logs.filter((l) => l.includes('cannot read the members of a NOTIFY_CHAT_IDS chat'))).toHaveLength(1);
   });
 });
@@ -137,13 +137,13 @@ describe('faults in the lookups', () => {
     await twoTeams();
     h!.sandbox.setDirectoryFault('chatMembers', { mode: 'error', status: 503, msg: 'service unavailable' });
     await h!.push(remedyOf('u_zhang', 'R-OUTAGE'));
-    await eventually(() => h!.sandbox.messages.some((m) => m.receiveId === 'u_zhang'), 'the DM, during the outage');
-    await eventually(() => (routeRow('R-OUTAGE')?.attempts ?? 0) >= 2, 'routing retried');
-    expect(routeRow('R-OUTAGE')).toMatchObject({ status: 'pending', lastError: expect.stringContaining('503') });
+    await eventually(async () => h!.sandbox.messages.some((m) => m.receiveId === 'u_zhang'), 'the DM, during the outage');
+    await eventually(async () => ((await routeRow('R-OUTAGE'))?.attempts ?? 0) >= 2, 'routing retried');
+    expect((await routeRow('R-OUTAGE'))).toMatchObject({ status: 'pending', lastError: expect.stringContaining('503') });
     expect(chatCards('oc_sales')).toHaveLength(0);
 
     h!.sandbox.setDirectoryFault('chatMembers', undefined);
-    await eventually(() => chatCards('oc_sales').length === 1, 'the team card after the outage', 5000);
+    await eventually(async () => chatCards('oc_sales').length === 1, 'the team card after the outage', 5000);
     await sleep(300);
     expect(chatCards('oc_sales')).toHaveLength(1);
     expect(chatCards('oc_ops')).toHaveLength(0);
@@ -153,9 +153,9 @@ describe('faults in the lookups', () => {
     await twoTeams();
     h!.sandbox.setDirectoryFault('chatMembers', { mode: 'permission' });
     for (const i of [1, 2, 3]) await h!.push(remedyOf('u_zhang', `R-SCOPE-${i}`));
-    await eventually(() => h!.bot.store.deliveries({ status: 'dead' }).length === 3, 'three route rows dead');
-    await eventually(() => h!.sandbox.messages.length === 3, 'the three DMs all the same');
-    const dead = routeRow('R-SCOPE-1')!;
+    await eventually(async () => (await h!.bot.store.deliveries({ status: 'dead' })).length === 3, 'three route rows dead');
+    await eventually(async () => h!.sandbox.messages.length === 3, 'the three DMs all the same');
+    const dead = (await routeRow('R-SCOPE-1'))!;
     expect(dead.lastError).toMatch(/^missing scope im:chat[\w.:]*: chats that depend on it got no card; add it, then requeue this row$/);
     expect(dead.decision).toContain('oc_sales: not sent (unknown: missing scope');
     const warnings = h!.logs.filter((l) => l.includes('lack of scope'));
@@ -168,7 +168,7 @@ describe('faults in the lookups', () => {
     await h!.restart();
     const requeued = await runCli(['requeue', '--all-dead'], { DATABASE_URL: `file:${join(h!.dir, 'bot.sqlite')}` });
     expect(requeued.stdout).toBe('re-queued 3 dead deliveries\n');
-    await eventually(() => chatCards('oc_sales').length === 3, 'the three team cards');
+    await eventually(async () => chatCards('oc_sales').length === 3, 'the three team cards');
     expect(chatCards('oc_ops')).toHaveLength(0);
   });
 
@@ -177,7 +177,7 @@ describe('faults in the lookups', () => {
     h!.sandbox.setDirectoryFault('user', { mode: 'permission' });
     await h!.push(remedyOf('u_zhang', 'R-NONAME-1'));
     await h!.push(remedyOf('u_zhang', 'R-NONAME-2'));
-    await eventually(() => chatCards('oc_sales').length === 2, 'the team cards, without names');
+    await eventually(async () => chatCards('oc_sales').length === 2, 'the team cards, without names');
     for (const card of chatCards('oc_sales')) {
       expect(summary(card.card).zh_cn).toMatch(/^补卡已通过 · \d\d:\d\d$/);
       expect(JSON.stringify(summary(card.card))).not.toContain('u_zhang');
@@ -205,12 +205,12 @@ describe('departments and attendance groups in CONFIG_FILE', () => {
     await h.push(remedyOf('u_zhang', 'R-DEPT')); // Sales East, under Sales; night shift
     await h.push(remedyOf('u_li', 'R-GROUP')); // Ops; night shift
     await h.push(remedyOf('u_wang', 'R-NONE')); // Ops; no group
-    await eventually(() => h!.bot.store.deliveries().filter((d) => d.audience === 'route' && d.status === 'sent').length === 3, 'three decisions');
-    await eventually(() => h!.sandbox.messages.length === 6, 'three DMs and three team cards');
+    await eventually(async () => (await h!.bot.store.deliveries()).filter((d) => d.audience === 'route' && d.status === 'sent').length === 3, 'three decisions');
+    await eventually(async () => h!.sandbox.messages.length === 6, 'three DMs and three team cards');
     expect(chatCards('oc_sales_managers').map((m) => summary(m.card).zh_cn)).toEqual([expect.stringContaining('张三')]);
     expect(chatCards('oc_night_shift').map((m) => summary(m.card).zh_cn).sort()).toEqual([expect.stringContaining('张三'), expect.stringContaining('李四')].sort());
-    expect(routeRow('R-DEPT')!.decision).toBe('oc_sales_managers: sent (departments["od-salesroot"]); oc_night_shift: sent (attendance_groups["6919358128597097404"])');
-    expect(routeRow('R-NONE')!.decision).toBe('oc_sales_managers: not sent (not in a mapped department); oc_night_shift: not sent (in no attendance group that day)');
+    expect((await routeRow('R-DEPT'))!.decision).toBe('oc_sales_managers: sent (departments["od-salesroot"]); oc_night_shift: sent (attendance_groups["6919358128597097404"])');
+    expect((await routeRow('R-NONE'))!.decision).toBe('oc_sales_managers: not sent (not in a mapped department); oc_night_shift: not sent (in no attendance group that day)');
   });
 
   it('reports ids Feishu does not know at start-up, naming each', async () => {

@@ -76,8 +76,8 @@ describe('backing up the live database', () => {
     const restored = openSqliteStore(copy);
     expect(restored.about()).toMatchObject({ schemaVersion: SCHEMA_VERSION, migrated: [] });
     // Digest rows (a busy team chat's cards merged) come on top of the per-event rows.
-    expect(restored.deliveries().filter((d) => d.audience !== 'digest').length).toBe(events * 2);
-    restored.close();
+    expect((await restored.deliveries()).filter((d) => d.audience !== 'digest').length).toBe(events * 2);
+    await restored.close();
   });
 
   it('never overwrites: not an existing file, not the live database', async () => {

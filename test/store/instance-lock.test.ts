@@ -12,7 +12,7 @@ import { runCli, spawnBot, type BotProcess } from '../support/bot-process.js';
 const databaseIn = (dir = mkdtempSync(join(tmpdir(), 'lock-'))) => join(dir, 'bot.sqlite');
 
 describe('the instance lock', () => {
-  it('is refused to a second holder, naming the first, and free again once released', () => {
+  it('is refused to a second holder, naming the first, and free again once released', async () => {
     const path = databaseIn();
     const first = acquireInstanceLock(path);
     let refusal: unknown;
@@ -29,7 +29,7 @@ describe('the instance lock', () => {
     acquireInstanceLock(path).release();
   });
 
-  it('belongs to one file: bots on two databases do not block each other', () => {
+  it('belongs to one file: bots on two databases do not block each other', async () => {
     const a = acquireInstanceLock(databaseIn());
     const b = acquireInstanceLock(databaseIn());
     a.release();
@@ -43,7 +43,7 @@ describe('two bot processes on one database', () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
   });
-  afterEach(() => {
+  afterEach(async () => {
     for (const bot of running.splice(0)) bot.child.kill('SIGKILL');
   });
   afterAll(() => sandbox.close());

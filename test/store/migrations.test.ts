@@ -55,14 +55,14 @@ function freshLayout() {
 }
 
 describe('schema migrations', () => {
-  it('number the migrations 1, 2, … with no gap, and keep a fixture database of the newest schema', () => {
+  it('number the migrations 1, 2, … with no gap, and keep a fixture database of the newest schema', async () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     // After a schema change: run test/fixtures/sqlite/generate.ts and commit the new file.
     expect(fixtures).toContain(`schema-${SCHEMA_VERSION}.db`);
     expect(layout(join(FIXTURES, `schema-${SCHEMA_VERSION}.db`))).toEqual(freshLayout());
   });
 
-  it.each(earlier)('bring %s to the newest layout, keeping every event and delivery', (fixture) => {
+  it.each(earlier)('bring %s to the newest layout, keeping every event and delivery', async (fixture) => {
     const path = copyOf(fixture);
     const before = new Database(path, { readonly: true });
     const events = before.prepare('SELECT * FROM events ORDER BY event_id').all();
@@ -74,7 +74,7 @@ describe('schema migrations', () => {
     const store = openSqliteStore(path);
     expect(store.about()).toMatchObject({ schemaVersion: SCHEMA_VERSION, migratedFrom: from });
     expect(store.about().migrated.length).toBe(SCHEMA_VERSION - from);
-    store.close();
+    await store.close();
 
     expect(layout(path)).toEqual(freshLayout());
     const after = new Database(path, { readonly: true });
@@ -85,18 +85,18 @@ describe('schema migrations', () => {
     after.close();
   });
 
-  it('opens a database of the newest schema without changing it', () => {
+  it('opens a database of the newest schema without changing it', async () => {
     const path = copyOf(`schema-${SCHEMA_VERSION}.db`);
     const store = openSqliteStore(path);
     expect(store.about()).toMatchObject({ schemaVersion: SCHEMA_VERSION, migratedFrom: SCHEMA_VERSION, migrated: [] });
-    store.close();
+    await store.close();
   });
 
-  it('refuses a database written by a newer bot, and leaves it as it was', () => {
+  it('refuses a database written by a newer bot, and leaves it as it was', async () => {
     const path = copyOf(`schema-${SCHEMA_VERSION}.db`);
     const db = new Database(path);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
-    db.close();
+    await db.close();
     expect(() => openSqliteStore(path)).toThrow(SchemaError);
     expect(() => openSqliteStore(path)).toThrow(`has schema version ${SCHEMA_VERSION + 1}, newer than this bot's ${SCHEMA_VERSION}`);
     const check = new Database(path, { readonly: true });
@@ -104,7 +104,7 @@ describe('schema migrations', () => {
     check.close();
   });
 
-  it('applies the missing migrations in one transaction: one that fails leaves the database as it was', () => {
+  it('applies the missing migrations in one transaction: one that fails leaves the database as it was', async () => {
     const path = copyOf(earlier[0]!);
     const db = new Database(path);
     const foreignKeys = db.pragma('foreign_keys', { simple: true });
@@ -117,7 +117,7 @@ describe('schema migrations', () => {
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('half_done', 'deliveries_queue')").all()).toEqual([]);
     // …and the connection's foreign-key setting is back to what it was.
     expect(db.pragma('foreign_keys', { simple: true })).toBe(foreignKeys);
-    db.close();
+    await db.close();
   });
 });
 
@@ -135,15 +135,15 @@ describe('a bot started on an upgraded database', () => {
     try {
       const arrived = await sandbox.waitForMessages(2);
       expect(arrived.map((m) => `${m.receiveIdType}:${m.receiveId}`).sort()).toEqual([`chat_id:${SANDBOX_APP.teamChat}`, 'user_id:u_fixture']);
-      const resent = bot.store.delivery(4)!;
+      const resent = (await bot.store.delivery(4))!;
       expect(arrived.find((m) => m.receiveIdType === 'chat_id')!.uuid).toBe(resent.uuid);
       // The sandbox records a message before the bot has read the answer and marked it sent.
-      await vi.waitFor(() => {
-        expect(bot.store.delivery(1)).toMatchObject({ status: 'sent' });
-        expect(bot.store.delivery(4)).toMatchObject({ status: 'sent', attempts: 2 });
+      await vi.waitFor(async () => {
+        expect((await bot.store.delivery(1))).toMatchObject({ status: 'sent' });
+        expect((await bot.store.delivery(4))).toMatchObject({ status: 'sent', attempts: 2 });
       });
-      expect(bot.store.delivery(3)).toMatchObject({ status: 'dead', lastError: expect.stringContaining('230013') });
-      expect(bot.store.requeue(3, Date.now())).toBe(true);
+      expect((await bot.store.delivery(3))).toMatchObject({ status: 'dead', lastError: expect.stringContaining('230013') });
+      expect((await bot.store.requeue(3, Date.now()))).toBe(true);
     } finally {
       await bot.stop();
     }

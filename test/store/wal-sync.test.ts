@@ -87,12 +87,12 @@ describe('WAL sync', () => {
     const path = join(dir(), 'bot.sqlite');
     const { calls, sync } = manualSync();
     const store = openSqliteStore(path, { syncWal: sync });
-    store.recordEvent({ eventId: 'e1', eventType: 'shift_approval', status: 'ignored', receivedAt: 1 }, []);
+    await store.recordEvent({ eventId: 'e1', eventType: 'shift_approval', status: 'ignored', receivedAt: 1 }, []);
     expect(calls).toHaveLength(0); // nothing is synced until asked
     const durable = store.durable();
     expect(calls.map((c) => c.inode)).toEqual([statSync(`${path}-wal`).ino]);
     calls[0]!.finish();
     await durable;
-    store.close();
+    await store.close();
   });
 });

@@ -81,10 +81,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** Waits until `condition` holds, polling; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(condition: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = condition();
+    const value = await condition();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));

@@ -122,7 +122,7 @@ describe('cards in the employee\'s zone', () => {
     h.sandbox.setAttendance(DIRECTORY);
     const events = burst(100, 1).map((e) => ({ ...e, event: { object: { ...e.event.object, employee_id: 'u_tokyo', remedy_time: Date.UTC(2026, 10, 21, 1) } } }));
     await pushAll(h.push, events, 10);
-    await eventually(() => h!.bot.store.deliveries().every((d) => d.status === 'sent'), 'all sent', 30_000);
+    await eventually(async () => (await h!.bot.store.deliveries()).every((d) => d.status === 'sent'), 'all sent', 30_000);
     expect(h.sandbox.attendanceStats.shiftQueries).toBe(1);
   }, 40_000);
 
