@@ -28,7 +28,8 @@ export default defineConfig({
     // 3 46 s, 4 43 s, 6 42 s (vitest's default here is cores - 1 = 1).
     maxWorkers: 4,
     // Tests that run the bot as a process run dist/, as npm start does: build it once, first.
-    globalSetup: ['test/support/build-once.ts'],
+    // …and a PostgreSQL server for the tests that need one (TEST_DATABASE_URL, or one from npm).
+    globalSetup: ['test/support/build-once.ts', 'test/support/postgres-server.ts'],
     projects: [
       ...TZ_ZONES.map((zone) => project(`tz:${zone}`, zone, [TZ_FILES])),
       project(`once:${ONCE_ZONE}`, ONCE_ZONE, ['test/**/*.test.ts'], [TZ_FILES]),

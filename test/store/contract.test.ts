@@ -1,33 +1,83 @@
-// The inbox/outbox on a real SQLite file.
+// The store's contract: the same specification, run against a real SQLite file and a real
+// PostgreSQL database (the server of test/support/postgres-server.ts).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openPostgresStore } from '../../src/store/postgres.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import type { NewEvent } from '../../src/store/store.js';
+import type { NewEvent, Store } from '../../src/store/store.js';
+import { freshDatabase } from '../support/postgres.js';
 
 const DAY = 24 * 60 * 60_000;
-const file = () => join(mkdtempSync(join(tmpdir(), 'store-')), 'bot.sqlite');
+
+/** Opens stores on one new database: `open()` again is a second connection (a second instance, or a reopen). */
+interface Backend {
+  name: string;
+  database(): Promise<{ open(): Promise<Store>; drop(): Promise<void> }>;
+}
+
+const BACKENDS: Backend[] = [
+  {
+    name: 'sqlite',
+    async database() {
+      const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'bot.sqlite');
+      return { open: async () => openSqliteStore(path), drop: async () => undefined };
+    },
+  },
+  {
+    name: 'postgres',
+    async database() {
+      const db = await freshDatabase();
+      return {
+        async open() {
+          const store = openPostgresStore(db.url, { retry: { baseMs: 50, maxMs: 50 } });
+          await store.started;
+          if (!store.isReady()) throw new Error('PostgreSQL store not ready');
+          return store;
+        },
+        drop: db.drop,
+      };
+    },
+  },
+];
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+for (const backend of BACKENDS) {
+  /** A store on a new database, closed and dropped after the test. */
+  const fresh = async () => {
+    const db = await backend.database();
+    cleanups.push(db.drop);
+    const open = async () => {
+      const store = await db.open();
+      cleanups.push(() => store.close());
+      return store;
+    };
+    return { store: await open(), open };
+  };
 
 function accepted(eventId: string, instanceCode: string, receivedAt: number): NewEvent {
   return { eventId, eventType: 'shift_approval', kind: 'shift', instanceCode, status: 'accepted', payload: '{}', receivedAt };
 }
 const dm = (id: string) => ({ audience: 'employee' as const, receiveIdType: 'open_id' as const, receiveId: id, uuid: `u-${id}` });
 
-describe('sqlite store', () => {
-  it('uses WAL on a file and keeps what it committed across a reopen', async () => {
-    const path = file();
-    const store = openSqliteStore(path);
+describe(`${backend.name} store`, () => {
+  it('keeps what it committed across a reopen', async () => {
+    const { store, open } = await fresh();
     expect((await store.recordEvent(accepted('e1', 'I1', 1), [dm('ou_1')]))).toBe('stored');
     await store.close();
-    const reopened = openSqliteStore(path);
+    const reopened = await open();
     expect((await reopened.recordEvent(accepted('e1', 'I1', 1), [dm('ou_1')]))).toBe('duplicate');
     expect((await reopened.deliveries())).toHaveLength(1);
     await reopened.close();
   });
 
   it('treats the same kind and instance_code under another id as a duplicate, but not a rejected one', async () => {
-    const store = openSqliteStore(file());
+    const { store } = await fresh();
     await store.recordEvent({ eventId: 'bad', eventType: 'shift_approval', kind: 'shift', status: 'rejected', reason: 'x', receivedAt: 1 }, []);
     expect((await store.recordEvent(accepted('e1', 'I1', 1), [dm('ou_1')]))).toBe('stored');
     expect((await store.recordEvent(accepted('e2', 'I1', 2), [dm('ou_1')]))).toBe('duplicate');
@@ -36,7 +86,7 @@ describe('sqlite store', () => {
   });
 
   it('hands out due deliveries oldest first, skipping those in flight', async () => {
-    const store = openSqliteStore(file());
+    const { store } = await fresh();
     await store.recordEvent(accepted('e1', 'I1', 100), [dm('ou_1'), dm('ou_2'), dm('ou_3')]);
     const [first, second, third] = (await store.deliveries());
     await store.markAttempting(first!.id, 100);
@@ -55,7 +105,7 @@ describe('sqlite store', () => {
   });
 
   it('keeps dedupe keys for at least the retention period, and anything not yet delivered for good', async () => {
-    const store = openSqliteStore(file());
+    const { store } = await fresh();
     const now = 30 * DAY;
     await store.recordEvent(accepted('old-sent', 'I1', now - 8 * DAY), [dm('ou_1')]);
     await store.recordEvent(accepted('old-dead', 'I2', now - 8 * DAY), [dm('ou_2')]);
@@ -74,11 +124,11 @@ describe('sqlite store', () => {
   });
 });
 
-describe('digests in the store', () => {
+describe(`${backend.name}: digests in the store`, () => {
   const team = (chat: string, n: number) => ({ audience: 'team' as const, receiveIdType: 'chat_id' as const, receiveId: chat, uuid: `t-${n}` });
 
   it('finds backlogged chats and records a digest with its members, once', async () => {
-    const store = openSqliteStore(file());
+    const { store } = await fresh();
     for (let i = 1; i <= 7; i++) (await store.recordEvent(accepted(`e${i}`, `I${i}`, 10), [team('oc_a', i)]));
     await store.recordEvent(accepted('e8', 'I8', 10), [team('oc_b', 8)]);
     expect((await store.chatBacklogged('oc_a', 10, 6))).toBe(true);
@@ -105,7 +155,7 @@ describe('digests in the store', () => {
   });
 
   it('re-queues dead deliveries with a fresh retry horizon', async () => {
-    const store = openSqliteStore(file());
+    const { store } = await fresh();
     await store.recordEvent(accepted('e1', 'I1', 10), [dm('ou_1'), dm('ou_2')]);
     const [a, b] = (await store.deliveries());
     await store.markDead(a!.id, 'x', 20);
@@ -118,3 +168,64 @@ describe('digests in the store', () => {
     await store.close();
   });
 });
+
+describe(`${backend.name}: what several instances and group commit rely on`, () => {
+  it('stores a batch in one call: the first of repeated event ids, nothing twice for a business key', async () => {
+    const { store } = await fresh();
+    const results = await store.recordEvents([
+      { event: accepted('e1', 'I1', 1), deliveries: [dm('ou_1')] },
+      { event: accepted('e1', 'I1', 1), deliveries: [dm('ou_1')] },
+      { event: accepted('e2', 'I1', 2), deliveries: [dm('ou_2')] }, // same approval, another event id
+      { event: accepted('e3', 'I3', 3), deliveries: [dm('ou_3'), dm('ou_4')] },
+    ]);
+    expect(results).toEqual(['stored', 'duplicate', 'duplicate', 'stored']);
+    expect((await store.deliveries()).map((d) => `${d.eventId}:${d.receiveId}`)).toEqual(['e1:ou_1', 'e3:ou_3', 'e3:ou_4']);
+  });
+
+  it('stores an event pushed to two instances at the same moment once', async () => {
+    const { store, open } = await fresh();
+    const other = await open();
+    for (let i = 0; i < 20; i++) {
+      const [a, b] = await Promise.all([
+        store.recordEvent(accepted(`race-${i}`, `R${i}`, i), [dm(`ou_${i}`)]),
+        other.recordEvent(accepted(`race-${i}`, `R${i}`, i), [dm(`ou_${i}`)]),
+      ]);
+      expect([a, b].sort()).toEqual(['duplicate', 'stored']);
+    }
+    expect(await other.deliveries()).toHaveLength(20);
+  });
+
+  it('records a team-routing decision and its deliveries together, once', async () => {
+    const { store } = await fresh();
+    const route = { audience: 'route' as const, receiveIdType: 'chat_id' as const, receiveId: 'team chats', uuid: 'route:e1' };
+    await store.recordEvent(accepted('e1', 'I1', 10), [dm('ou_1'), route]);
+    const routeRow = (await store.deliveries()).find((d) => d.audience === 'route')!;
+    const team = { audience: 'team' as const, receiveIdType: 'chat_id' as const, receiveId: 'oc_a', uuid: 't-a', decision: 'member of the chat' };
+    expect(await store.recordRouting(routeRow.id, [team], 'oc_a: sent (member of the chat)', null, 20)).toBe(true);
+    expect(await store.recordRouting(routeRow.id, [team], 'again', null, 21)).toBe(false); // decided already: nothing written
+    expect(await store.delivery(routeRow.id)).toMatchObject({ status: 'sent', decision: 'oc_a: sent (member of the chat)' });
+    const teams = (await store.deliveries()).filter((d) => d.audience === 'team');
+    expect(teams).toEqual([expect.objectContaining({ eventId: 'e1', receiveId: 'oc_a', status: 'pending', decision: 'member of the chat', createdAt: 20, instanceCode: 'I1' })]);
+
+    // A refused scope: what could be decided goes out, the route row is dead with the reason.
+    await store.recordEvent(accepted('e2', 'I2', 30), [{ ...route, uuid: 'route:e2' }]);
+    const second = (await store.deliveries()).find((d) => d.audience === 'route' && d.eventId === 'e2')!;
+    expect(await store.recordRouting(second.id, [], 'oc_a: not sent (unknown: missing scope x)', 'missing scope x', 40)).toBe(true);
+    expect(await store.delivery(second.id)).toMatchObject({ status: 'dead', lastError: 'missing scope x' });
+    expect(await store.requeue(second.id, 50)).toBe(true);
+  });
+
+  it('remembers recent send attempts for the rate limits, not route rows, and sums up the outbox', async () => {
+    const { store } = await fresh();
+    const route = { audience: 'route' as const, receiveIdType: 'chat_id' as const, receiveId: 'team chats', uuid: 'route:e1' };
+    await store.recordEvent(accepted('e1', 'I1', 100), [dm('ou_1'), dm('ou_2'), route]);
+    const [a, b, r] = await store.deliveries();
+    await store.markAttempting(a!.id, 200);
+    await store.markAttempting(r!.id, 210);
+    await store.markDead(b!.id, 'x', 220);
+    expect(await store.recentAttempts(150)).toEqual([{ receiveIdType: 'open_id', receiveId: 'ou_1', at: 200 }]);
+    expect(await store.outboxStats()).toEqual({ pending: 2, dead: 1, oldestPendingCreatedAt: 100 });
+    await expect(store.checkWritable()).resolves.toBeUndefined();
+  });
+});
+}

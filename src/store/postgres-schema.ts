@@ -1,0 +1,126 @@
+// The PostgreSQL schema as numbered migrations, like SQLite's (sqlite-schema.ts): the same tables
+// and meanings, PostgreSQL's types. Instances starting together take an advisory lock first, so
+// exactly one applies the missing migrations (in one transaction) and the others find them done.
+// A database from a newer bot is refused.
+import type { PoolClient } from 'pg';
+import { SchemaError } from './sqlite-schema.js';
+
+export interface PostgresMigration {
+  version: number;
+  title: string;
+  sql: string;
+}
+
+/** Any number; the same in every instance of this app. */
+const MIGRATION_LOCK = 4_718_301;
+
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    title: 'inbox, outbox (with team routing) and the sender lease',
+    sql: `
+      CREATE TABLE events (
+        event_id      TEXT PRIMARY KEY,
+        event_type    TEXT NOT NULL,
+        kind          TEXT,
+        instance_code TEXT,
+        status        TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'ignored')),
+        reason        TEXT,
+        payload       TEXT,
+        received_at   BIGINT NOT NULL
+      );
+      CREATE UNIQUE INDEX events_business_key ON events (kind, instance_code) WHERE status = 'accepted';
+      CREATE INDEX events_received_at ON events (received_at);
+
+      CREATE TABLE deliveries (
+        id              BIGSERIAL PRIMARY KEY,
+        event_id        TEXT REFERENCES events (event_id) ON DELETE CASCADE,
+        audience        TEXT NOT NULL CHECK (audience IN ('employee', 'team', 'digest', 'route')),
+        receive_id_type TEXT NOT NULL,
+        receive_id      TEXT NOT NULL,
+        uuid            TEXT NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'dead', 'digested')),
+        digest_id       BIGINT REFERENCES deliveries (id) ON DELETE SET NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        last_error      TEXT,
+        message_id      TEXT,
+        created_at      BIGINT NOT NULL,
+        updated_at      BIGINT NOT NULL,
+        retry_from      BIGINT NOT NULL,
+        last_attempt_at BIGINT,
+        decision        TEXT,
+        UNIQUE (event_id, receive_id_type, receive_id)
+      );
+      CREATE INDEX deliveries_queue ON deliveries (status, next_attempt_at, id);
+      CREATE INDEX deliveries_digest ON deliveries (digest_id) WHERE digest_id IS NOT NULL;
+      CREATE INDEX deliveries_fresh_team ON deliveries (receive_id, id) WHERE status = 'pending' AND audience = 'team' AND attempts = 0;
+      CREATE INDEX deliveries_last_attempt ON deliveries (last_attempt_at) WHERE last_attempt_at IS NOT NULL;
+
+      -- Who sends: one instance at a time holds the lease, renewing it; expiry is on the database's clock.
+      CREATE TABLE leases (
+        name       TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE schema_version (version INTEGER NOT NULL);
+      INSERT INTO schema_version VALUES (0);
+    `,
+  },
+];
+
+export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.at(-1)!.version;
+
+export interface PostgresMigrationResult {
+  from: number;
+  to: number;
+  applied: string[];
+}
+
+async function versionOf(client: PoolClient): Promise<number> {
+  const exists = await client.query(`SELECT to_regclass('schema_version') IS NOT NULL AS present`);
+  if (!exists.rows[0].present) return 0;
+  const row = await client.query('SELECT version FROM schema_version');
+  return Number(row.rows[0]?.version ?? 0);
+}
+
+/** Brings the database to the newest schema, under the migration lock; `where` names it in errors. */
+export async function migratePostgres(
+  client: PoolClient,
+  where: string,
+  migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
+): Promise<PostgresMigrationResult> {
+  const newest = migrations.at(-1)!.version;
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  try {
+    const from = await versionOf(client);
+    if (from > newest) {
+      throw new SchemaError(
+        `database ${where} has schema version ${from}, newer than this bot's ${newest}: it was written by a later ` +
+          'version of the bot. Run that version, or restore a backup taken before the upgrade.',
+      );
+    }
+    const pending = migrations.filter((m) => m.version > from);
+    if (pending.length === 0) return { from, to: from, applied: [] };
+    await client.query('BEGIN');
+    try {
+      for (const migration of pending) {
+        await client.query(migration.sql);
+        await client.query('UPDATE schema_version SET version = $1', [migration.version]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
+    return { from, to: newest, applied: pending.map((m) => `${m.version} ${m.title}`) };
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  }
+}
+
+/** The schema version without changing anything (the CLI, which never migrates). */
+export async function postgresVersion(client: PoolClient): Promise<number> {
+  return versionOf(client);
+}

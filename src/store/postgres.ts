@@ -1,0 +1,411 @@
+// The store on PostgreSQL, shared by any number of bot instances (DATABASE_URL=postgres://…).
+// Same behaviour as the SQLite store (sqlite.ts): one transaction per operation, duplicates
+// refused by unique constraints (never a read-then-write race between instances), a batch of
+// events stored in one statement (group commit: one round trip for many events). A commit is
+// durable when it returns (synchronous_commit), so durable() has nothing left to wait for.
+//
+// Unreachable at start: the store keeps trying with backoff, one log line per failure naming the
+// host and the cause; meanwhile every operation fails at once (the webhook answers 503, so Feishu
+// pushes again, /readyz says why). A schema from a newer bot is fatal.
+import pg from 'pg';
+import type { Logger } from '../log.js';
+import { describeError } from '../feishu/sdk-logger.js';
+import { migratePostgres, postgresVersion, POSTGRES_SCHEMA_VERSION, type PostgresMigrationResult } from './postgres-schema.js';
+import { SchemaError } from './sqlite-schema.js';
+import type { Delivery, DeliveryStatus, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
+
+export const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+export interface PostgresStoreOptions {
+  log?: Logger;
+  /** false: never change the schema, only check it (the CLI). */
+  migrate?: boolean;
+  /** Backoff between connection attempts at start. */
+  retry?: { baseMs: number; maxMs: number };
+  poolSize?: number;
+}
+
+export interface PostgresStore extends Store {
+  /** Settles after the first connection attempt: resolved (connected, or retrying in the background), rejected only for a schema the bot must not touch. */
+  readonly started: Promise<void>;
+  /** Whether the schema is in place and operations can run. */
+  isReady(): boolean;
+  /** The pool, for the sender lease. */
+  readonly pool: pg.Pool;
+}
+
+/** host:port/database of a URL, without user or password: for messages. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL (unparsable DATABASE_URL)';
+  }
+}
+
+// BIGINT columns hold epoch milliseconds and ids, far inside Number's exact range.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+interface DeliveryRow {
+  id: number;
+  event_id: string | null;
+  kind: string | null;
+  instance_code: string | null;
+  payload: string | null;
+  audience: string;
+  receive_id_type: string;
+  receive_id: string;
+  uuid: string;
+  status: string;
+  digest_id: number | null;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  message_id: string | null;
+  created_at: number;
+  updated_at: number;
+  retry_from: number;
+  decision: string | null;
+}
+
+function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    kind: row.kind as Delivery['kind'],
+    instanceCode: row.instance_code,
+    payload: row.payload,
+    audience: row.audience as Delivery['audience'],
+    receiveIdType: row.receive_id_type as Delivery['receiveIdType'],
+    receiveId: row.receive_id,
+    uuid: row.uuid,
+    status: row.status as DeliveryStatus,
+    digestId: row.digest_id,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    messageId: row.message_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    retryFrom: row.retry_from,
+    decision: row.decision,
+  };
+}
+
+const SELECT_DELIVERIES = `SELECT d.*, e.kind AS kind, e.payload AS payload, e.instance_code AS instance_code FROM deliveries d LEFT JOIN events e USING (event_id)`;
+const freshTeam = (t: string, nowParam: string) =>
+  `${t}status = 'pending' AND ${t}audience = 'team' AND ${t}attempts = 0 AND ${t}next_attempt_at <= ${nowParam}`;
+
+/**
+ * Inserts deliveries from parallel arrays (deliveryArrays' order) whose parameters start at
+ * `$first`; `only` keeps some rows (a WHERE on `d`). Conflicts are skipped.
+ */
+function insertDeliveries(first: number, only = ''): string {
+  const p = (i: number) => `$${first + i}`;
+  return `
+  INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at, retry_from, decision)
+  SELECT d.event_id, d.audience, d.receive_id_type, d.receive_id, d.uuid, 'pending', d.now, d.now, d.now, d.now, d.decision
+  FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::bigint[], ${p(6)}::text[])
+    AS d(event_id, audience, receive_id_type, receive_id, uuid, now, decision)
+  ${only}
+  ON CONFLICT DO NOTHING`;
+}
+
+function deliveryArrays(rows: ReadonlyArray<{ eventId: string; delivery: NewDelivery; now: number }>) {
+  return [
+    rows.map((r) => r.eventId),
+    rows.map((r) => r.delivery.audience),
+    rows.map((r) => r.delivery.receiveIdType),
+    rows.map((r) => r.delivery.receiveId),
+    rows.map((r) => r.delivery.uuid),
+    rows.map((r) => r.now),
+    rows.map((r) => r.delivery.decision ?? null),
+  ];
+}
+
+export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): PostgresStore {
+  const where = describePostgresUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types, connectionTimeoutMillis: 5000 });
+  // An idle connection dropped by the server must not crash the process; the pool makes a new one.
+  pool.on('error', (error) => options.log?.warn('PostgreSQL connection lost; reconnecting', { database: where, error: describeError(error) }));
+  const retry = options.retry ?? { baseMs: 1000, maxMs: 30_000 };
+  let ready = false;
+  let closed = false;
+  let lastProblem = 'not connected yet';
+  let migration: PostgresMigrationResult = { from: 0, to: 0, applied: [] };
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  async function connect(): Promise<void> {
+    const client = await pool.connect();
+    try {
+      if (options.migrate === false) {
+        const version = await postgresVersion(client);
+        if (version !== POSTGRES_SCHEMA_VERSION) {
+          throw new SchemaError(`database ${where} has schema version ${version}, this bot needs ${POSTGRES_SCHEMA_VERSION}: start the bot once to migrate it`);
+        }
+        migration = { from: version, to: version, applied: [] };
+      } else migration = await migratePostgres(client, where);
+    } finally {
+      client.release();
+    }
+    ready = true;
+  }
+
+  const started = new Promise<void>((resolveStarted, rejectStarted) => {
+    let attempt = 0;
+    const tryConnect = async () => {
+      try {
+        await connect();
+        if (attempt > 0) options.log?.info('PostgreSQL reachable; the store is ready', { database: where });
+        resolveStarted();
+      } catch (error) {
+        if (error instanceof SchemaError) return rejectStarted(error);
+        lastProblem = `cannot reach PostgreSQL at ${where}: ${describeError(error)}`;
+        const wait = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(attempt, 16));
+        attempt++;
+        options.log?.error(lastProblem, { database: where, retryInMs: wait });
+        resolveStarted(); // serving (with 503s) while it retries
+        if (!closed) {
+          retryTimer = setTimeout(tryConnect, wait);
+          retryTimer.unref();
+        }
+      }
+    };
+    void tryConnect();
+  });
+  started.catch(() => undefined);
+
+  async function query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    if (!ready) throw new Error(`database not ready: ${lastProblem}`);
+    return pool.query<R>(sql, params);
+  }
+
+  async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (!ready) throw new Error(`database not ready: ${lastProblem}`);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async function recordEvents(batch: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>): Promise<RecordResult[]> {
+    // The same event twice in one batch: the first is the one stored.
+    const first = new Map<string, number>();
+    batch.forEach((item, i) => {
+      if (!first.has(item.event.eventId)) first.set(item.event.eventId, i);
+    });
+    const unique = [...first.values()].map((i) => batch[i]!);
+    const events = unique.map((u) => u.event);
+    const deliveries = unique.flatMap((u) => u.deliveries.map((delivery) => ({ eventId: u.event.eventId, delivery, now: u.event.receivedAt })));
+    // One statement: the events that are new (any unique violation — event id or business key —
+    // skips the row), and the deliveries of exactly those.
+    const sql = `
+      WITH incoming AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::int[])
+          AS t(event_id, event_type, kind, instance_code, status, reason, payload, received_at, ord)
+      ), inserted AS (
+        INSERT INTO events (event_id, event_type, kind, instance_code, status, reason, payload, received_at)
+        SELECT event_id, event_type, kind, instance_code, status, reason, payload, received_at FROM incoming ORDER BY ord
+        ON CONFLICT DO NOTHING
+        RETURNING event_id
+      ), planned AS (${insertDeliveries(10, 'WHERE d.event_id IN (SELECT event_id FROM inserted)')}
+      )
+      SELECT event_id FROM inserted`;
+    const result = await query<{ event_id: string }>(sql, [
+      events.map((e) => e.eventId),
+      events.map((e) => e.eventType),
+      events.map((e) => e.kind ?? null),
+      events.map((e) => e.instanceCode ?? null),
+      events.map((e) => e.status),
+      events.map((e) => e.reason ?? null),
+      events.map((e) => e.payload ?? null),
+      events.map((e) => e.receivedAt),
+      events.map((_, i) => i),
+      ...deliveryArrays(deliveries),
+    ]);
+    const stored = new Set(result.rows.map((r) => r.event_id));
+    return batch.map((item, i) => (first.get(item.event.eventId) === i && stored.has(item.event.eventId) ? 'stored' : 'duplicate'));
+  }
+
+  const deliveriesWhere = async (where: string, params: unknown[]) =>
+    (await query<DeliveryRow>(`${SELECT_DELIVERIES} ${where}`, params)).rows.map(toDelivery);
+
+  return {
+    pool,
+    started,
+    isReady: () => ready,
+
+    recordEvents,
+    recordEvent: async (event, deliveries) => (await recordEvents([{ event, deliveries }]))[0]!,
+
+    async event(eventId) {
+      const row = (await query('SELECT * FROM events WHERE event_id = $1', [eventId])).rows[0];
+      if (!row) return undefined;
+      const stored: StoredEvent = {
+        eventId: row.event_id as string,
+        eventType: row.event_type as string,
+        kind: (row.kind ?? undefined) as StoredEvent['kind'],
+        instanceCode: (row.instance_code ?? undefined) as string | undefined,
+        status: row.status as StoredEvent['status'],
+        reason: (row.reason ?? undefined) as string | undefined,
+        payload: (row.payload ?? undefined) as string | undefined,
+        receivedAt: row.received_at as number,
+      };
+      return stored;
+    },
+
+    async dueDeliveries(now, limit, exclude) {
+      const rows = await deliveriesWhere(`WHERE d.status = 'pending' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id LIMIT $2`, [now, limit + exclude.size]);
+      return rows.filter((row) => !exclude.has(row.id)).slice(0, limit);
+    },
+
+    async nextDueAt() {
+      const row = (await query<{ due: number | null }>("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'")).rows[0];
+      return row?.due ?? undefined;
+    },
+
+    async markAttempting(id, now) {
+      await query('UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = $1, updated_at = $1 WHERE id = $2', [now, id]);
+    },
+
+    async recentAttempts(since) {
+      const rows = await query<{ receive_id_type: string; receive_id: string; at: number }>(
+        "SELECT receive_id_type, receive_id, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > $1 AND audience != 'route' ORDER BY last_attempt_at",
+        [since],
+      );
+      return rows.rows.map((r) => ({ receiveIdType: r.receive_id_type as Delivery['receiveIdType'], receiveId: r.receive_id, at: r.at }));
+    },
+
+    async markSent(id, messageId, now) {
+      await query("UPDATE deliveries SET status = 'sent', message_id = $1, last_error = NULL, updated_at = $2 WHERE id = $3 OR (digest_id = $3 AND status = 'digested')", [messageId, now, id]);
+    },
+    async markRetry(id, error, nextAttemptAt, now) {
+      await query('UPDATE deliveries SET last_error = $1, next_attempt_at = $2, updated_at = $3 WHERE id = $4', [error, nextAttemptAt, now, id]);
+    },
+    async markDead(id, error, now) {
+      await query("UPDATE deliveries SET status = 'dead', last_error = $1, updated_at = $2 WHERE id = $3", [error, now, id]);
+    },
+
+    async chatBacklogged(chatId, now, min) {
+      const row = (await query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM (SELECT 1 FROM deliveries WHERE receive_id = $1 AND ${freshTeam('', '$2')} LIMIT $3) t`, [chatId, now, min])).rows[0];
+      return (row?.n ?? 0) >= min;
+    },
+
+    digestCandidates: (chatId, now, limit) => deliveriesWhere(`WHERE d.receive_id = $1 AND ${freshTeam('d.', '$2')} ORDER BY d.id LIMIT $3`, [chatId, now, limit]),
+
+    async createDigest(chatId, memberIds, uuid, now) {
+      const id = await transaction(async (client) => {
+        const inserted = await client.query<{ id: number }>(
+          `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at, retry_from)
+           VALUES (NULL, 'digest', 'chat_id', $1, $2, 'pending', $3, $3, $3, $3) RETURNING id`,
+          [chatId, uuid, now],
+        );
+        const digestId = inserted.rows[0]!.id;
+        const joined = await client.query(
+          `UPDATE deliveries SET status = 'digested', digest_id = $1, updated_at = $2 WHERE id = ANY($3::bigint[]) AND ${freshTeam('', '$2')} AND receive_id = $4`,
+          [digestId, now, memberIds, chatId],
+        );
+        // Every member must still be fresh; otherwise the digest is not recorded at all.
+        if (joined.rowCount !== memberIds.length) throw new DigestRace();
+        return digestId;
+      }).catch((error) => {
+        if (error instanceof DigestRace) return undefined;
+        throw error;
+      });
+      return id === undefined ? undefined : (await deliveriesWhere('WHERE d.id = $1', [id]))[0];
+    },
+
+    digestMembers: (digestId) => deliveriesWhere('WHERE d.digest_id = $1 ORDER BY d.id', [digestId]),
+
+    recordRouting: (routeId, teams, decision, error, now) =>
+      transaction(async (client) => {
+        const route = (await client.query<{ event_id: string; audience: string; status: string }>('SELECT event_id, audience, status FROM deliveries WHERE id = $1 FOR UPDATE', [routeId])).rows[0];
+        if (!route || route.audience !== 'route' || route.status !== 'pending') return false;
+        if (teams.length > 0) {
+          await client.query(insertDeliveries(1), deliveryArrays(teams.map((delivery) => ({ eventId: route.event_id, delivery, now }))));
+        }
+        await client.query("UPDATE deliveries SET status = $1, decision = $2, last_error = $3, updated_at = $4 WHERE id = $5", [error === null ? 'sent' : 'dead', decision, error, now, routeId]);
+        return true;
+      }),
+
+    async deliveries(filter = {}) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.status) (params.push(filter.status), where.push(`d.status = $${params.length}`));
+      if (filter.eventId) (params.push(filter.eventId), where.push(`d.event_id = $${params.length}`));
+      return deliveriesWhere(`${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY d.id`, params);
+    },
+
+    delivery: async (id) => (await deliveriesWhere('WHERE d.id = $1', [id]))[0],
+
+    async requeue(id, now) {
+      const result = await query("UPDATE deliveries SET status = 'pending', next_attempt_at = $1, retry_from = $1, updated_at = $1 WHERE id = $2 AND status = 'dead'", [now, id]);
+      return result.rowCount === 1;
+    },
+    async requeueAllDead(now) {
+      return (await query("UPDATE deliveries SET status = 'pending', next_attempt_at = $1, retry_from = $1, updated_at = $1 WHERE status = 'dead'", [now])).rowCount ?? 0;
+    },
+
+    async checkWritable() {
+      // Reachable, and not a read-only standby (after a fail-over of PostgreSQL itself).
+      const row = (await query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')).rows[0];
+      if (row?.standby) throw new Error(`PostgreSQL at ${where} is a read-only standby`);
+    },
+
+    async outboxStats() {
+      const row = (
+        await query<{ pending: number; dead: number; oldest: number | null }>(
+          `SELECT COUNT(*) FILTER (WHERE status = 'pending')::int AS pending, COUNT(*) FILTER (WHERE status = 'dead')::int AS dead,
+                  MIN(created_at) FILTER (WHERE status IN ('pending', 'digested')) AS oldest
+           FROM deliveries WHERE status IN ('pending', 'dead', 'digested')`,
+        )
+      ).rows[0]!;
+      return { pending: row.pending, dead: row.dead, oldestPendingCreatedAt: row.oldest ?? undefined };
+    },
+
+    async purgeBefore(cutoff) {
+      const purged = await query(
+        `DELETE FROM events WHERE received_at < $1 AND NOT EXISTS (
+           SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id AND d.status IN ('pending', 'dead', 'digested'))`,
+        [cutoff],
+      );
+      await query(
+        `DELETE FROM deliveries WHERE audience = 'digest' AND status = 'sent' AND updated_at < $1
+           AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = deliveries.id)`,
+        [cutoff],
+      );
+      return purged.rowCount ?? 0;
+    },
+
+    durable: () => Promise.resolve(),
+
+    about: () => ({
+      engine: 'postgres',
+      location: where,
+      schemaVersion: POSTGRES_SCHEMA_VERSION,
+      migrated: migration.applied,
+      migratedFrom: migration.from,
+    }),
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(retryTimer);
+      await pool.end();
+    },
+  };
+}
+
+class DigestRace extends Error {}
