@@ -17,6 +17,8 @@ import { startLongConnection, type LongConnection } from './receivers/long-conne
 import { webhookRoutes } from './receivers/webhook.js';
 import { createMetrics, oldestWaitingSeconds } from './metrics.js';
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.js';
+import { openPostgresStore, type PostgresStore } from './store/postgres.js';
+import { senderLease, type SenderLease } from './store/sender-lease.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { employeeZones } from './zones/employee-zones.js';
 import type { Store } from './store/store.js';
@@ -47,17 +49,25 @@ export interface BotOptions {
 
 export async function startBot({ config, log, hostname, worker: workerOptions, store: givenStore, credentialRetryMs = CREDENTIAL_RETRY_MS }: BotOptions) {
   const templates = loadTemplates(config.templatesDir);
+  const { database } = config;
   // One bot per SQLite file, checked before the file is touched (migrations included).
   let lock: InstanceLock | undefined;
-  if (!givenStore && config.databasePath !== ':memory:') {
-    mkdirSync(dirname(config.databasePath), { recursive: true });
-    lock = acquireInstanceLock(config.databasePath);
+  if (!givenStore && database.engine === 'sqlite' && database.path !== ':memory:') {
+    mkdirSync(dirname(database.path), { recursive: true });
+    lock = acquireInstanceLock(database.path);
   }
   let store: Store;
+  let postgres: PostgresStore | undefined;
   try {
-    store = givenStore ?? openSqliteStore(config.databasePath);
+    if (givenStore) store = givenStore;
+    else if (database.engine === 'postgres') {
+      // Several instances share it. Unreachable now: it keeps trying while the bot serves 503s.
+      store = postgres = openPostgresStore(database.url, { log });
+      await postgres.started;
+    } else store = openSqliteStore(database.path);
   } catch (error) {
     lock?.release();
+    await postgres?.close();
     throw error;
   }
   const { delivery } = config;
@@ -141,6 +151,10 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       checks.longConnection = state === 'connected' ? { ok: true, state } : { ok: false, state, reason: `long connection ${state}` };
     }
     const credentials = sender.credentials();
+    // Which instance sends (only one does on a shared PostgreSQL database): shown, never failing.
+    checks.sender = lease
+      ? { ok: true, instance: config.instanceId, sending: lease.isSender(), sender: lease.sender() ?? 'unknown yet' }
+      : { ok: true, instance: config.instanceId, sending: true };
     checks.credentials =
       credentials.state === 'rejected'
         ? { ok: false, state: credentials.state, reason: 'credentials rejected', code: credentials.code, detail: credentials.message }
@@ -170,7 +184,23 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  await worker.start();
+  // On PostgreSQL the instance holding the sender lease sends; on SQLite this one does.
+  let lease: SenderLease | undefined;
+  if (postgres) {
+    lease = senderLease({
+      pool: postgres.pool,
+      instanceId: config.instanceId,
+      ttlMs: config.senderLeaseMs,
+      log,
+      onAcquired: () => worker.start(),
+      onLost: () => worker.stop(STOP_GRACE_MS),
+    });
+    metrics.sender(() => lease!.isSender());
+    lease.start();
+  } else {
+    metrics.sender(() => true);
+    await worker.start();
+  }
   if (config.eventMode !== 'webhook') {
     longConnection = startLongConnection({
       appId: config.appId,
@@ -249,6 +279,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
         const closeIdle = setInterval(() => http.closeIdleConnections(), 50);
         http.closeIdleConnections();
         const deadline = Date.now() + graceMs;
+        if (lease) await lease.stop();
         await worker.stop(graceMs);
         const cutOff = setTimeout(() => http.closeAllConnections(), Math.max(0, deadline - Date.now()));
         await closed;

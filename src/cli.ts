@@ -11,10 +11,11 @@ import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
 import { sendSample } from './cli/send-sample.js';
 import { UsageError } from './cli/usage-error.js';
 import { parseArgs } from 'node:util';
-import { ConfigError, databasePathFrom, loadDotEnv } from './config.js';
+import { ConfigError, databaseFrom, loadDotEnv } from './config.js';
+import { describePostgresUrl, openPostgresStore } from './store/postgres.js';
 import { backup } from './cli/backup.js';
 import { openSqliteStore } from './store/sqlite.js';
-import type { Delivery, DeliveryStatus } from './store/store.js';
+import type { Delivery, DeliveryStatus, Store } from './store/store.js';
 
 const USAGE = `usage:
   npm run cli -- deliveries [--status pending|sent|dead|digested] [--limit N]
@@ -28,7 +29,8 @@ const USAGE = `usage:
                              [--to <user_id|open_id>] [--<field> <value> …]
 
 deliveries, requeue and backup read DATABASE_URL from the environment or ./.env (default
-file:./data/bot.sqlite); backup copies the database consistently while the bot runs. render prints a card's JSON and how it reads, without sending it.
+file:./data/bot.sqlite; postgres://… works for deliveries and requeue); backup copies an SQLite
+database consistently while the bot runs. render prints a card's JSON and how it reads, without sending it.
 send-sample posts a realistic event to a running bot, encrypted and signed with FEISHU_ENCRYPT_KEY
 and carrying FEISHU_APP_ID and FEISHU_VERIFICATION_TOKEN (environment or ./.env), and reports the
 answer. The bot then really acts on it: it DMs the employee and posts the team card to the chats
@@ -72,9 +74,26 @@ function note(d: Delivery): string {
 /** DATABASE_URL's file (environment or ./.env), which must exist: the CLI never creates one. */
 function existingDatabase(): string {
   loadDotEnv();
-  const path = databasePathFrom(process.env);
-  if (!existsSync(path)) throw new UsageError(`no database at ${path} (DATABASE_URL)`);
-  return path;
+  const database = databaseFrom(process.env);
+  if (database.engine === 'postgres') {
+    throw new UsageError('backup copies an SQLite file; for PostgreSQL use its own tools, e.g. pg_dump --format=custom "$DATABASE_URL" > bot.dump');
+  }
+  if (!existsSync(database.path)) throw new UsageError(`no database at ${database.path} (DATABASE_URL)`);
+  return database.path;
+}
+
+/** The store of DATABASE_URL, as it is: the CLI never creates a database or changes its schema. */
+async function existingStore(): Promise<Store> {
+  loadDotEnv();
+  const database = databaseFrom(process.env);
+  if (database.engine === 'sqlite') return openSqliteStore(existingDatabase());
+  const store = openPostgresStore(database.url, { migrate: false, retry: { baseMs: 0, maxMs: 0 } });
+  await store.started; // a wrong schema throws here
+  if (!store.isReady()) {
+    await store.close();
+    throw new UsageError(`cannot reach PostgreSQL at ${describePostgresUrl(database.url)} (DATABASE_URL)`);
+  }
+  return store;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -88,8 +107,7 @@ async function main(argv: string[]): Promise<number> {
   });
   if (command === 'backup') return backup(rest, existingDatabase);
   if (command !== 'deliveries' && command !== 'requeue') throw new UsageError(command ? `unknown command ${command}` : 'a command is needed');
-  const path = existingDatabase();
-  const store = openSqliteStore(path);
+  const store = await existingStore();
   try {
     if (command === 'deliveries') {
       const status = values.status as DeliveryStatus | undefined;

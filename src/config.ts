@@ -1,6 +1,7 @@
 // Settings from the environment (and ./.env), validated once. A bad setting stops start-up with
 // one line naming it and what it expects; secret values are never repeated back.
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Brand } from './cards/approval-link.js';
 import { isTimeZone } from './cards/time.js';
 import { FEISHU_RATE_LIMITS, type RateLimits } from './delivery/rate-limit.js';
@@ -34,7 +35,12 @@ export interface Config {
   openPlatformUrl: string;
   brand: Brand;
   port: number;
-  databasePath: string;
+  /** DATABASE_URL: an SQLite file (one instance) or a PostgreSQL database (any number). */
+  database: DatabaseSetting;
+  /** This instance's name in the sender lease, /readyz and /metrics (PostgreSQL). */
+  instanceId: string;
+  /** PostgreSQL: how long the sender's lease lasts unrenewed; another instance takes over after it. */
+  senderLeaseMs: number;
   timezone: string;
   routing: Routing;
   /** user_id or open_id → IANA zone (CONFIG_FILE time_zones). */
@@ -48,6 +54,8 @@ export interface Config {
   /** How long looked-up facts are trusted: chat members, and org data (names, departments, groups). */
   directoryTtl: { membersMs: number; orgMs: number };
 }
+
+export type DatabaseSetting = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
 
 export class ConfigError extends Error {
   constructor(setting: string, expected: string, got?: string) {
@@ -126,12 +134,14 @@ function parseDomain(value: string): { url: string; brand: Brand } {
   return { url: value.replace(/\/+$/, ''), brand: url.hostname.endsWith('larksuite.com') ? 'lark' : 'feishu' };
 }
 
-/** The SQLite file of DATABASE_URL (the CLI needs only this setting). */
-export function databasePathFrom(env: NodeJS.ProcessEnv): string {
+/** DATABASE_URL (the CLI needs only this setting). */
+export function databaseFrom(env: NodeJS.ProcessEnv): DatabaseSetting {
   const databaseUrl = nonEmpty(env, 'DATABASE_URL') ?? 'file:./data/bot.sqlite';
-  const database = /^file:(.+)$/.exec(databaseUrl);
-  if (!database) throw new ConfigError('DATABASE_URL', 'expected file:<path to the SQLite file>', databaseUrl);
-  return database[1]!;
+  const file = /^file:(.+)$/.exec(databaseUrl);
+  if (file) return { engine: 'sqlite', path: file[1]! };
+  if (/^postgres(ql)?:\/\/[^/]/.test(databaseUrl)) return { engine: 'postgres', url: databaseUrl };
+  // The value may hold a password: say what it starts with, not all of it.
+  throw new ConfigError('DATABASE_URL', 'expected file:<path to the SQLite file> or postgres://user:password@host:5432/database', `${databaseUrl.slice(0, 12)}…`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -153,7 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new ConfigError('PORT', 'expected an integer from 0 to 65535', portText);
 
-  const databasePath = databasePathFrom(env);
+  const database = databaseFrom(env);
 
   const timezone = nonEmpty(env, 'TIMEZONE') ?? 'Asia/Shanghai';
   if (!isTimeZone(timezone)) throw new ConfigError('TIMEZONE', 'expected an IANA time zone such as Asia/Shanghai', timezone);
@@ -202,7 +212,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     openPlatformUrl: domain.url,
     brand: domain.brand,
     port,
-    databasePath,
+    database,
+    instanceId: nonEmpty(env, 'INSTANCE_ID') ?? `${hostname()}:${process.pid}`,
+    senderLeaseMs: positiveInteger(env, 'SENDER_LEASE_SECONDS', 5, 300) * 1000,
     timezone,
     routing: file.routing,
     timeZoneOverrides: file.timeZones,
@@ -219,5 +231,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
 
 /** Every configured secret, for the logger to scrub. */
 export function secretsOf(config: Config): string[] {
-  return [config.appSecret, config.encryptKey, config.verificationToken, config.metricsToken].filter((s): s is string => !!s);
+  let databasePassword: string | undefined;
+  if (config.database.engine === 'postgres') {
+    try {
+      databasePassword = decodeURIComponent(new URL(config.database.url).password) || undefined;
+    } catch {
+      databasePassword = undefined;
+    }
+  }
+  return [config.appSecret, config.encryptKey, config.verificationToken, config.metricsToken, databasePassword].filter((s): s is string => !!s);
 }

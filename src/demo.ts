@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot } from './bot.js';
 import { describeCard, type Locale } from './cards/text-view.js';
-import { loadConfig, secretsOf } from './config.js';
+import { loadConfig, secretsOf, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { WEBHOOK_PATH } from './receivers/webhook.js';
 import { pushEvent } from './sandbox/feishu-push.js';
@@ -17,6 +17,7 @@ import { SANDBOX_APP, sandboxEnv } from './sandbox/sandbox-settings.js';
 import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
 
 const DEMO = SANDBOX_APP;
+const describeDatabase = (config: Config) => (config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL');
 /** Two teams; the 补卡 seed's employee (g12xxxxg) is in sales, the 换班 seed's (xxx / ou_xxx) in ops. */
 const TEAMS = {
   chats: { oc_demo_sales: { members: ['g12xxxxg', 'u_sales_manager'] }, oc_demo_ops: { members: ['xxx', 'u_ops_manager'] } },
@@ -74,14 +75,14 @@ async function main(): Promise<number> {
       ['换班 seed, shift_approval', shiftSeedEvent(identity)],
     ] as const;
     if (overWs) {
-      console.log(`Bot: long connection (EVENT_MODE=ws), database ${config.databasePath}, zone ${config.timezone}\n`);
+      console.log(`Bot: long connection (EVENT_MODE=ws), database ${describeDatabase(config)}, zone ${config.timezone}\n`);
       for (const [name, event] of seeds) {
         const ack = await sandbox.ws.push(event, 15_000);
         console.log(`${name} (long connection)\n${''.padEnd(37)}→ acknowledged ${JSON.stringify(ack)}`);
       }
       return await printCards(sandbox);
     }
-    console.log(`Bot webhook:           ${webhook}  (database ${config.databasePath}, zone ${config.timezone})\n`);
+    console.log(`Bot webhook:           ${webhook}  (database ${describeDatabase(config)}, zone ${config.timezone})\n`);
 
     const challenge = await pushEvent(
       webhook,

@@ -35,10 +35,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const { fields, warnings } = bot.summary();
-  log.info('bot listening', { port: bot.port, ...fields });
-  for (const warning of warnings) log.warn(warning);
-
+  // Handlers first: a supervisor may signal as soon as it sees the line that the bot listens.
   // Repeats are expected, not a plea to hurry: under `npm start` a Ctrl-C or a signal to the
   // process group reaches the bot twice (directly and forwarded by npm). stop() is bounded by its
   // grace period, so a repeat has nothing to force; with process.once it would kill the bot
@@ -63,6 +60,10 @@ async function main(): Promise<void> {
     );
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutdown(signal));
+
+  const { fields, warnings } = bot.summary();
+  log.info('bot listening', { port: bot.port, ...fields });
+  for (const warning of warnings) log.warn(warning);
 }
 
 main().catch((error) => {

@@ -107,6 +107,17 @@ export function createMetrics(store: Pick<Store, 'outboxStats'>, credentials?: (
     tokenRefresh: () => tokenRefreshes.inc(),
     teamRouting: (outcome: 'routed' | 'unmatched' | 'blocked') => routed.inc({ outcome }),
     directoryLookup: (api: string, result: 'ok' | 'permission' | 'not-found' | 'retry') => lookups.inc({ api, result }),
+    /** Shows whether this instance is the one that sends (one per database). */
+    sender(isSender: () => boolean) {
+      new Gauge({
+        name: 'approval_bot_sender',
+        help: '1 on the instance that runs the delivery worker (on PostgreSQL, the holder of the sender lease), else 0',
+        registers: [registry],
+        collect() {
+          this.set(isSender() ? 1 : 0);
+        },
+      });
+    },
   };
 }
 

@@ -53,7 +53,12 @@ export function startupSummary({ version, config, store, listen, templateFiles }
     eventMode: config.eventMode,
     listen,
     ...(webhook ? { webhook: '/webhook/event' } : {}),
-    database: { path: store.location, schemaVersion: store.schemaVersion, ...(store.migrated.length ? { migratedFrom: store.migratedFrom, migrations: store.migrated } : {}) },
+    database: {
+      ...(store.engine === 'postgres' ? { engine: 'postgres', instance: config.instanceId, senderLeaseSeconds: config.senderLeaseMs / 1000 } : {}),
+      path: store.location,
+      schemaVersion: store.schemaVersion,
+      ...(store.migrated.length ? { migratedFrom: store.migratedFrom, migrations: store.migrated } : {}),
+    },
     teamChats: teamChats.size,
     routing: describeRouting(routing),
     templates: config.templatesDir === undefined ? 'built-in' : { dir: config.templatesDir, overrides: overrides.length ? overrides : 'none (all built-in)' },

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, secretsOf } from '../src/config.js';
 
 const base = { FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718', FEISHU_APP_SECRET: 'secret-value-123' };
 
@@ -19,7 +19,7 @@ describe('settings', () => {
       eventMode: 'webhook',
       wsPingTimeoutSeconds: 10,
       port: 3000,
-      databasePath: './data/bot.sqlite',
+      database: { engine: 'sqlite', path: './data/bot.sqlite' },
       timezone: 'Asia/Shanghai',
       openPlatformUrl: 'https://open.feishu.cn',
       brand: 'feishu',
@@ -50,7 +50,7 @@ describe('settings', () => {
       openPlatformUrl: 'https://open.larksuite.com',
       brand: 'lark',
       port: 8080,
-      databasePath: '/var/lib/bot/db.sqlite',
+      database: { engine: 'sqlite', path: '/var/lib/bot/db.sqlite' },
       timezone: 'Europe/Berlin',
     });
     expect(config.routing.defaultChatIds).toEqual(['oc_a', 'oc_b']);
@@ -85,13 +85,21 @@ describe('settings', () => {
     });
   });
 
+  it('takes a PostgreSQL URL for several instances, and keeps its password out of the logs', () => {
+    const config = loadConfig({ FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718', FEISHU_APP_SECRET: 's', DATABASE_URL: 'postgresql://bot:p%40ss@db:5432/bot', INSTANCE_ID: 'pod-1', SENDER_LEASE_SECONDS: '3' });
+    expect(config.database).toEqual({ engine: 'postgres', url: 'postgresql://bot:p%40ss@db:5432/bot' });
+    expect(config).toMatchObject({ instanceId: 'pod-1', senderLeaseMs: 3000 });
+    expect(secretsOf(config)).toContain('p@ss');
+  });
+
   it.each([
     [{ FEISHU_APP_ID: '' }, 'Invalid setting FEISHU_APP_ID: required'],
     [{ FEISHU_APP_ID: 'app123' }, 'Invalid setting FEISHU_APP_ID: expected an App ID like cli_'],
     [{ FEISHU_APP_SECRET: ' ' }, 'Invalid setting FEISHU_APP_SECRET: required'],
     [{ PORT: 'eighty' }, 'Invalid setting PORT: expected an integer from 0 to 65535, got "eighty"'],
     [{ PORT: '70000' }, 'Invalid setting PORT'],
-    [{ DATABASE_URL: 'postgres://x' }, 'Invalid setting DATABASE_URL: expected file:<path'],
+    [{ DATABASE_URL: 'mysql://u:secret@db/bot' }, 'Invalid setting DATABASE_URL: expected file:<path to the SQLite file> or postgres://user:password@host:5432/database, got "mysql://u:se…"'],
+    [{ DATABASE_URL: 'postgres://' }, 'Invalid setting DATABASE_URL: expected file:<path'],
     [{ TIMEZONE: 'Asia/Atlantis' }, 'Invalid setting TIMEZONE: expected an IANA time zone'],
     [{ NOTIFY_CHAT_IDS: 'oc_a,team-chat' }, 'Invalid setting NOTIFY_CHAT_IDS: expected comma-separated chat ids like oc_…, got "team-chat"'],
     [{ FEISHU_DOMAIN: 'ftp://x' }, 'Invalid setting FEISHU_DOMAIN: expected an http or https URL'],

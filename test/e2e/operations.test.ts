@@ -29,7 +29,12 @@ describe('GET /readyz', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       ready: true,
-      checks: { database: { ok: true }, credentials: { ok: true, state: 'accepted' }, outbox: { ok: true, pending: 0, dead: 0, oldestWaitingSeconds: 0 } },
+      checks: {
+        database: { ok: true },
+        sender: { ok: true, instance: expect.any(String), sending: true },
+        credentials: { ok: true, state: 'accepted' },
+        outbox: { ok: true, pending: 0, dead: 0, oldestWaitingSeconds: 0 },
+      },
     });
   });
 
@@ -37,7 +42,7 @@ describe('GET /readyz', () => {
     h = await startHarness();
     h.sandbox.fail({ httpStatus: 500, code: 0, msg: 'down' });
     const sixMinutesAgo = Date.now() - 6 * 60_000;
-    h.bot.store.recordEvent(
+    await h.bot.store.recordEvent(
       // A real approval, so the worker's attempts fail at Feishu (kept pending) rather than at rendering (dead).
       { eventId: 'ev_old', eventType: 'shift_approval', kind: 'shift', instanceCode: 'OLD', status: 'accepted', payload: JSON.stringify(oldShift()), receivedAt: sixMinutesAgo },
       [{ audience: 'employee', receiveIdType: 'open_id', receiveId: 'ou_old', uuid: 'u-old' }],

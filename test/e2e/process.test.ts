@@ -11,7 +11,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
 import { spawnBot } from '../support/bot-process.js';
-import { APP } from '../support/harness.js';
+import { APP, eventually } from '../support/harness.js';
 
 describe('the bot process', () => {
   let sandbox: Sandbox;
@@ -76,7 +76,11 @@ describe('the bot process', () => {
     const started = spawnBot({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, FEISHU_DOMAIN: sandbox.url, PORT: '0', TIMEZONE: 'Europe/Berlin' }, cwd);
     child = started.child;
     await started.ready;
-    const lines = started.output.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    // The warnings follow the summary line, possibly in a later chunk of output.
+    const lines = await eventually(() => {
+      const all = started.output.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      return all.filter((l) => l.level === 'warn').length >= 3 && all;
+    }, 'the warnings after the summary');
     const listening = lines.find((l) => l.msg === 'bot listening');
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8'));
     expect(listening).toMatchObject({

@@ -52,7 +52,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       log,
       hostname: '127.0.0.1',
       worker: { ...FAST_WORKER, ...options.worker },
-      store: options.wrapStore?.(openSqliteStore(config.databasePath)),
+      store: options.wrapStore?.(openSqliteStore((config.database as { path: string }).path)),
       credentialRetryMs: options.credentialRetryMs,
     });
   let bot = await start();

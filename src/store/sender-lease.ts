@@ -1,0 +1,90 @@
+// One sender among the instances on a PostgreSQL database: Feishu's send limits are per app, so
+// only the instance holding the lease runs the delivery worker. The holder renews the lease; when
+// it dies, the lease expires (on the database's clock, so the instances' clocks do not matter) and
+// a standby takes it over. A holder that cannot renew in time stops sending before its lease can
+// have expired: two senders never overlap by design, and if one ever did, the uuid of each
+// delivery keeps Feishu from showing a card twice.
+import type pg from 'pg';
+import type { Logger } from '../log.js';
+
+export interface SenderLeaseOptions {
+  pool: pg.Pool;
+  instanceId: string;
+  /** How long the lease lasts unrenewed. */
+  ttlMs: number;
+  log: Logger;
+  /** Called when this instance becomes the sender, and when it stops being it. */
+  onAcquired: () => void | Promise<void>;
+  onLost: () => void | Promise<void>;
+}
+
+const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+export function senderLease(options: SenderLeaseOptions) {
+  const { pool, instanceId, ttlMs, log } = options;
+  // Renew three times per lease; a standby looks as often, so it takes over within ttl + ttl/3.
+  const everyMs = Math.max(100, Math.floor(ttlMs / 3));
+  let leader = false;
+  let holder: string | undefined;
+  let renewedAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let transition: Promise<void> = Promise.resolve();
+
+  const become = (next: boolean, why: string) => {
+    if (next === leader) return;
+    leader = next;
+    log.info(next ? 'this instance is now the sender' : 'this instance stopped sending', { instance: instanceId, reason: why });
+    transition = transition.then(() => (next ? options.onAcquired() : options.onLost())).catch((error) => log.error('sender hand-over failed', { error }));
+  };
+
+  async function tick(): Promise<void> {
+    try {
+      const result = await pool.query<{ holder: string; mine: boolean }>(
+        `INSERT INTO leases (name, holder, expires_at) VALUES ('sender', $1, ${NOW_MS} + $2)
+         ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+           WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < ${NOW_MS}
+         RETURNING holder, true AS mine`,
+        [instanceId, ttlMs],
+      );
+      if (result.rows.length === 1) {
+        renewedAt = Date.now();
+        holder = instanceId;
+        become(true, 'lease acquired');
+      } else {
+        holder = (await pool.query<{ holder: string }>("SELECT holder FROM leases WHERE name = 'sender'")).rows[0]?.holder;
+        become(false, `lease held by ${holder}`);
+      }
+    } catch (error) {
+      // Cannot reach the database: stop sending before the lease can have run out for the others.
+      if (leader && Date.now() - renewedAt > ttlMs - everyMs) become(false, `lease not renewed: ${(error as Error).message}`);
+    }
+  }
+
+  const loop = async () => {
+    await tick();
+    if (!stopped) {
+      timer = setTimeout(loop, everyMs);
+      timer.unref();
+    }
+  };
+
+  return {
+    start(): void {
+      void loop();
+    },
+    isSender: () => leader,
+    /** The instance that holds the lease, as last seen. */
+    sender: () => holder,
+    /** Stops sending and hands the lease over at once (a graceful stop need not wait for expiry). */
+    async stop(): Promise<void> {
+      stopped = true;
+      clearTimeout(timer);
+      become(false, 'shutting down');
+      await transition;
+      await pool.query("DELETE FROM leases WHERE name = 'sender' AND holder = $1", [instanceId]).catch(() => undefined);
+    },
+  };
+}
+
+export type SenderLease = ReturnType<typeof senderLease>;

@@ -1,0 +1,182 @@
+// The bot on PostgreSQL, run as an operator runs it, when things go wrong: a database that is down
+// at start or drops its connections mid-run, a schema from a newer bot; and the CLI.
+import { createServer, Socket, type Server } from 'node:net';
+import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
+import { pushEvent } from '../../src/sandbox/feishu-push.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
+import { sandboxEnv, SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
+import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
+import { freePort, runCli, spawnBot, type BotProcess } from '../support/bot-process.js';
+import { burst, exactlyOnce } from '../support/burst.js';
+import { eventually, sleep } from '../support/harness.js';
+import { freshDatabase } from '../support/postgres.js';
+
+let sandbox: Sandbox;
+let dir: string;
+const bots: BotProcess[] = [];
+const drops: Array<() => Promise<void>> = [];
+beforeAll(async () => {
+  sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
+  dir = mkdtempSync(join(tmpdir(), 'pg-e2e-'));
+});
+afterEach(async () => {
+  for (const bot of bots.splice(0)) {
+    bot.child.kill('SIGKILL');
+    await bot.exited;
+  }
+  for (const drop of drops.splice(0)) await drop();
+  sandbox.messages.length = 0;
+  sandbox.clearFaults();
+});
+afterAll(async () => {
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function database() {
+  const db = await freshDatabase();
+  drops.push(db.drop);
+  return db.url;
+}
+
+async function instance(url: string, name: string, more: Record<string, string> = {}) {
+  const port = await freePort();
+  const env = { ...sandboxEnv(sandbox.url, join(dir, 'unused.sqlite')), DATABASE_URL: url, PORT: String(port), INSTANCE_ID: name, SENDER_LEASE_SECONDS: '2', ...more };
+  const bot = spawnBot(env);
+  bots.push(bot);
+  return { bot, port, base: `http://127.0.0.1:${port}`, webhook: `http://127.0.0.1:${port}${WEBHOOK_PATH}` };
+}
+
+const ready = async (base: string) => (await fetch(`${base}/readyz`)).json() as Promise<{ ready: boolean; checks: Record<string, Record<string, unknown>> }>;
+const push = (webhook: string, event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey });
+
+/** A TCP relay to PostgreSQL that a test can cut, as a network or a restart of PostgreSQL would. */
+async function relay(target: string): Promise<{ url: string; cut(): void; listen(): Promise<void>; close(): Promise<void> }> {
+  const to = new URL(target);
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = new Socket();
+        upstream.connect(Number(to.port || 5432), to.hostname);
+        client.pipe(upstream).pipe(client);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('error', () => undefined);
+          s.on('close', () => sockets.delete(s));
+        }
+      });
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  const via = new URL(target);
+  via.hostname = '127.0.0.1';
+  via.port = String(port);
+  return {
+    url: via.toString(),
+    listen,
+    cut() {
+      for (const s of sockets) s.destroy();
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+      server = undefined;
+    },
+  };
+}
+
+describe('PostgreSQL faults', () => {
+  it('starts while PostgreSQL is down: one line with host and cause, 503 meanwhile, ready once it is up', async () => {
+    const url = await database();
+    const link = await relay(url);
+    const { bot, base, webhook } = await instance(link.url, 'pod-a');
+    await bot.ready;
+    const r = await ready(base);
+    expect(r.ready).toBe(false);
+    expect(r.checks.database).toMatchObject({ ok: false, reason: expect.stringContaining(`cannot reach PostgreSQL at 127.0.0.1:${new URL(link.url).port}/`) });
+    expect((await push(webhook, remedySeedEvent({ appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken }))).status).toBe(503);
+    const lines = bot.output.stdout.split('\n').filter((l) => l.includes('cannot reach PostgreSQL'));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines[0]).toContain('ECONNREFUSED');
+    expect(lines[0]).not.toContain('postgres:postgres@'); // no password in the log
+
+    await link.listen();
+    await eventually(async () => (await ready(base)).ready, 'ready once PostgreSQL answers', 15_000);
+    expect((await push(webhook, remedySeedEvent({ appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken }))).status).toBe(200);
+    await eventually(() => sandbox.messages.length === 2, 'its cards');
+    await link.close();
+  }, 40_000);
+
+  it('answers 503 while the connection is lost, reconnects, and loses nothing it acknowledged', async () => {
+    const url = await database();
+    const link = await relay(url);
+    await link.listen();
+    const { bot, webhook } = await instance(link.url, 'pod-a');
+    await bot.ready;
+    const acknowledged: number[] = [];
+    const events = burst(60, 10, 'ev_cut');
+    let refused = 0;
+    for (const [i, event] of events.entries()) {
+      if (i === 20) link.cut(); // every connection dropped under the bot's feet
+      if (i === 30) {
+        await link.close(); // and PostgreSQL unreachable for a moment
+        for (let j = 0; j < 3; j++) if ((await push(webhook, events[j + 30]!)).status === 503) refused++;
+        await link.listen();
+      }
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const answer = await push(webhook, event);
+        if (answer.status === 200) {
+          acknowledged.push(i);
+          break;
+        }
+        await sleep(100);
+      }
+    }
+    expect(refused).toBe(3);
+    expect(acknowledged).toHaveLength(60);
+    await eventually(() => exactlyOnce(sandbox.messages, 60) || undefined, 'every acknowledged approval delivered once', 30_000);
+    await link.close();
+  }, 60_000);
+
+  it('refuses a database written by a newer bot, in one line', async () => {
+    const url = await database();
+    const first = await instance(url, 'pod-a');
+    await first.bot.ready;
+    first.bot.child.kill('SIGTERM');
+    await first.bot.exited;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('UPDATE schema_version SET version = 99');
+    await client.end();
+    const second = await instance(url, 'pod-b');
+    expect(await second.bot.exited).toBe(1);
+    expect(second.bot.output.stderr.trim()).toMatch(/^database 127\.0\.0\.1:\d+\/bot_test_\w+ has schema version 99, newer than this bot's 1/);
+  }, 30_000);
+});
+
+describe('the CLI on PostgreSQL', () => {
+  it('lists and re-queues deliveries', async () => {
+    const url = await database();
+    const { bot, webhook } = await instance(url, 'pod-a');
+    await bot.ready;
+    sandbox.fail({ match: (s) => s.receiveIdType === 'chat_id', code: 230002, msg: 'Bot is not in the chat' });
+    expect((await push(webhook, remedySeedEvent({ appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken }))).status).toBe(200);
+    await eventually(() => sandbox.messages.length === 1, 'the DM');
+    const env = { DATABASE_URL: url };
+    await eventually(async () => (await runCli(['deliveries', '--status', 'dead'], env)).stdout.includes('1 delivery dead'), 'the dead team card listed');
+    sandbox.clearFaults();
+    const requeued = await runCli(['requeue', '--all-dead'], env);
+    expect(requeued).toMatchObject({ code: 0, stdout: 're-queued 1 dead deliveries\n' });
+    await eventually(() => sandbox.messages.length === 2, 'the team card after the re-queue');
+    const backup = await runCli(['backup', join(dir, 'x.sqlite')], env);
+    expect(backup.code).toBe(2);
+    expect(backup.stderr).toContain('pg_dump');
+  }, 30_000);
+});
