@@ -20,7 +20,8 @@ const CHATS = ['oc_bench_managers', 'oc_bench_hr'];
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-delivery-'));
   const sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret, limits: FEISHU_SEND_LIMITS });
-  const config = loadConfig({ ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), NOTIFY_CHAT_IDS: CHATS.join(',') });
+  // Every chat gets every card: the delivery figures measure sends, not team lookups.
+  const config = loadConfig({ ...sandboxEnv(sandbox.url, join(dir, 'bot.sqlite')), NOTIFY_CHAT_IDS: CHATS.join(','), TEAM_ROUTING: 'all' });
   const bot = await startBot({ config, log: silentLogger, hostname: '127.0.0.1' });
   try {
     const bodies = Array.from({ length: EVENTS }, (_, i) =>

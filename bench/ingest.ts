@@ -16,7 +16,7 @@ import { remedySeedEvent, shiftSeedEvent } from '../src/sandbox/seed-events.js';
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROOT = resolve(import.meta.dirname, '..');
 
-interface Figures {
+export interface Figures {
   name: string;
   perSecond: number;
   p50: number;
@@ -26,11 +26,15 @@ interface Figures {
   cpuUsPerEvent: number;
   non2xx: number;
   errors: number;
+  /** performance.now() of the first request and the last answer; acknowledged events. */
+  first: number;
+  last: number;
+  ok: number;
 }
 
-function events(prefix: string) {
+export function events(prefix: string, n = N) {
   const identity = (i: number) => ({ appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken, eventId: `${prefix}_${i}` });
-  return Array.from({ length: N }, (_, i) =>
+  return Array.from({ length: n }, (_, i) =>
     feishuRequest(
       i % 2 === 0
         ? remedySeedEvent(identity(i), { instance_code: `${prefix}-R-${i}`, employee_id: `u_${i % 500}` })
@@ -58,7 +62,7 @@ function rssMb(pid: number): number {
   }
 }
 
-async function listening(child: ChildProcess): Promise<number> {
+export async function listening(child: ChildProcess): Promise<number> {
   // Only the start-up lines are kept; after that the log is drained and dropped, so the bench
   // process (which also runs autocannon) spends nothing on the server's log lines.
   let out = '';
@@ -76,7 +80,7 @@ async function listening(child: ChildProcess): Promise<number> {
   });
 }
 
-async function fire(name: string, child: ChildProcess, url: string, bodies: ReturnType<typeof events>): Promise<Figures> {
+export async function fire(name: string, child: ChildProcess, url: string, bodies: ReturnType<typeof events>, connections = 20): Promise<Figures> {
   let next = 0;
   let peak = 0;
   const cpuBefore = cpuSeconds(child.pid!);
@@ -89,7 +93,7 @@ async function fire(name: string, child: ChildProcess, url: string, bodies: Retu
     const instance = autocannon(
       {
         url,
-        connections: 20,
+        connections,
         amount: bodies.length,
         timeout: 10,
         requests: [
@@ -119,13 +123,16 @@ async function fire(name: string, child: ChildProcess, url: string, bodies: Retu
     cpuUsPerEvent: (cpu * 1e6) / (result['2xx'] || 1),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    first,
+    last,
+    ok: result['2xx'],
   };
 }
 
-/** package.json's `start` script, `node [flags…] <script>`, split into the flags and the script. */
-function startCommand(): [string[], string] {
+/** package.json's `start` script, `[exec] node [flags…] <script>`, split into the flags and the script. */
+export function startCommand(): [string[], string] {
   const start: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
-  const [command, ...args] = start.trim().split(/\s+/);
+  const [command, ...args] = start.trim().replace(/^exec\s+/, '').split(/\s+/);
   if (command !== 'node' || args.length === 0) throw new Error(`bench expects "start" to be "node [flags] <script>", not ${JSON.stringify(start)}`);
   return [args.slice(0, -1), args.at(-1)!];
 }
@@ -182,7 +189,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+if (import.meta.url === `file://${process.argv[1]}`) main().then(
   () => process.exit(0),
   (error) => {
     console.error(`bench failed: ${(error as Error).message}`);

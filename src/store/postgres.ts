@@ -12,7 +12,8 @@ import type { Logger } from '../log.js';
 import { describeError } from '../feishu/sdk-logger.js';
 import { migratePostgres, postgresVersion, POSTGRES_SCHEMA_VERSION, type PostgresMigrationResult } from './postgres-schema.js';
 import { SchemaError } from './sqlite-schema.js';
-import type { Delivery, DeliveryStatus, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
+import type { Delivery, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
+import { SELECT_DELIVERIES, toDelivery, type DeliveryRow } from './delivery-row.js';
 
 export const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
@@ -50,53 +51,6 @@ const types = {
     oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-interface DeliveryRow {
-  id: number;
-  event_id: string | null;
-  kind: string | null;
-  instance_code: string | null;
-  payload: string | null;
-  audience: string;
-  receive_id_type: string;
-  receive_id: string;
-  uuid: string;
-  status: string;
-  digest_id: number | null;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  message_id: string | null;
-  created_at: number;
-  updated_at: number;
-  retry_from: number;
-  decision: string | null;
-}
-
-function toDelivery(row: DeliveryRow): Delivery {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    kind: row.kind as Delivery['kind'],
-    instanceCode: row.instance_code,
-    payload: row.payload,
-    audience: row.audience as Delivery['audience'],
-    receiveIdType: row.receive_id_type as Delivery['receiveIdType'],
-    receiveId: row.receive_id,
-    uuid: row.uuid,
-    status: row.status as DeliveryStatus,
-    digestId: row.digest_id,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error,
-    messageId: row.message_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    retryFrom: row.retry_from,
-    decision: row.decision,
-  };
-}
-
-const SELECT_DELIVERIES = `SELECT d.*, e.kind AS kind, e.payload AS payload, e.instance_code AS instance_code FROM deliveries d LEFT JOIN events e USING (event_id)`;
 const freshTeam = (t: string, nowParam: string) =>
   `${t}status = 'pending' AND ${t}audience = 'team' AND ${t}attempts = 0 AND ${t}next_attempt_at <= ${nowParam}`;
 

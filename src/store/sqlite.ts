@@ -4,57 +4,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Delivery, DeliveryStatus, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
+import type { Delivery, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
 import { migrate, SCHEMA_VERSION, type MigrationResult } from './sqlite-schema.js';
 import { walSync } from './wal-sync.js';
+import { SELECT_DELIVERIES, toDelivery, type DeliveryRow } from './delivery-row.js';
 
-interface DeliveryRow {
-  id: number;
-  event_id: string | null;
-  kind: string | null;
-  instance_code: string | null;
-  payload: string | null;
-  audience: string;
-  receive_id_type: string;
-  receive_id: string;
-  uuid: string;
-  status: string;
-  digest_id: number | null;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  message_id: string | null;
-  created_at: number;
-  updated_at: number;
-  retry_from: number;
-  decision: string | null;
-}
-
-function toDelivery(row: DeliveryRow): Delivery {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    kind: row.kind as Delivery['kind'],
-    instanceCode: row.instance_code,
-    payload: row.payload,
-    audience: row.audience as Delivery['audience'],
-    receiveIdType: row.receive_id_type as Delivery['receiveIdType'],
-    receiveId: row.receive_id,
-    uuid: row.uuid,
-    status: row.status as DeliveryStatus,
-    digestId: row.digest_id,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error,
-    messageId: row.message_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    retryFrom: row.retry_from,
-    decision: row.decision,
-  };
-}
-
-const SELECT_DELIVERIES = `SELECT d.*, e.kind AS kind, e.payload AS payload, e.instance_code AS instance_code FROM deliveries d LEFT JOIN events e USING (event_id)`;
 // A team delivery that may be folded into a digest: due, pending, and never attempted (an
 // attempted one may have reached the chat already and must be resent as itself, same uuid).
 const freshTeam = (t = '') => `${t}status = 'pending' AND ${t}audience = 'team' AND ${t}attempts = 0 AND ${t}next_attempt_at <= ?`;

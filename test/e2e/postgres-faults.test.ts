@@ -2,58 +2,17 @@
 // at start or drops its connections mid-run, a schema from a newer bot; and the CLI.
 import { createServer, Socket, type Server } from 'node:net';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
-import { pushEvent } from '../../src/sandbox/feishu-push.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
-import { sandboxEnv, SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
+import { describe, expect, it } from 'vitest';
+import { SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
-import { freePort, runCli, spawnBot, type BotProcess } from '../support/bot-process.js';
+import { freePort, runCli } from '../support/bot-process.js';
 import { burst, exactlyOnce } from '../support/burst.js';
 import { eventually, sleep } from '../support/harness.js';
-import { freshDatabase } from '../support/postgres.js';
+import { postgresBots } from '../support/postgres-bots.js';
 
-let sandbox: Sandbox;
-let dir: string;
-const bots: BotProcess[] = [];
-const drops: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
-  dir = mkdtempSync(join(tmpdir(), 'pg-e2e-'));
-});
-afterEach(async () => {
-  for (const bot of bots.splice(0)) {
-    bot.child.kill('SIGKILL');
-    await bot.exited;
-  }
-  for (const drop of drops.splice(0)) await drop();
-  sandbox.messages.length = 0;
-  sandbox.clearFaults();
-});
-afterAll(async () => {
-  await sandbox.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function database() {
-  const db = await freshDatabase();
-  drops.push(db.drop);
-  return db.url;
-}
-
-async function instance(url: string, name: string, more: Record<string, string> = {}) {
-  const port = await freePort();
-  const env = { ...sandboxEnv(sandbox.url, join(dir, 'unused.sqlite')), DATABASE_URL: url, PORT: String(port), INSTANCE_ID: name, SENDER_LEASE_SECONDS: '2', ...more };
-  const bot = spawnBot(env);
-  bots.push(bot);
-  return { bot, port, base: `http://127.0.0.1:${port}`, webhook: `http://127.0.0.1:${port}${WEBHOOK_PATH}` };
-}
-
-const ready = async (base: string) => (await fetch(`${base}/readyz`)).json() as Promise<{ ready: boolean; checks: Record<string, Record<string, unknown>> }>;
-const push = (webhook: string, event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey });
+const pg_ = postgresBots();
+const { database, instance, ready, push } = pg_;
 
 /** A TCP relay to PostgreSQL that a test can cut, as a network or a restart of PostgreSQL would. */
 async function relay(target: string): Promise<{ url: string; cut(): void; listen(): Promise<void>; close(): Promise<void> }> {
@@ -110,7 +69,7 @@ describe('PostgreSQL faults', () => {
     await link.listen();
     await eventually(async () => (await ready(base)).ready, 'ready once PostgreSQL answers', 15_000);
     expect((await push(webhook, remedySeedEvent({ appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken }))).status).toBe(200);
-    await eventually(() => sandbox.messages.length === 2, 'its cards');
+    await eventually(() => pg_.sandbox.messages.length === 2, 'its cards');
     await link.close();
   }, 40_000);
 
@@ -141,7 +100,7 @@ describe('PostgreSQL faults', () => {
     }
     expect(refused).toBe(3);
     expect(acknowledged).toHaveLength(60);
-    await eventually(() => exactlyOnce(sandbox.messages, 60) || undefined, 'every acknowledged approval delivered once', 30_000);
+    await eventually(() => exactlyOnce(pg_.sandbox.messages, 60) || undefined, 'every acknowledged approval delivered once', 30_000);
     await link.close();
   }, 60_000);
 
@@ -166,16 +125,16 @@ describe('the CLI on PostgreSQL', () => {
     const url = await database();
     const { bot, webhook } = await instance(url, 'pod-a');
     await bot.ready;
-    sandbox.fail({ match: (s) => s.receiveIdType === 'chat_id', code: 230002, msg: 'Bot is not in the chat' });
+    pg_.sandbox.fail({ match: (s) => s.receiveIdType === 'chat_id', code: 230002, msg: 'Bot is not in the chat' });
     expect((await push(webhook, remedySeedEvent({ appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken }))).status).toBe(200);
-    await eventually(() => sandbox.messages.length === 1, 'the DM');
+    await eventually(() => pg_.sandbox.messages.length === 1, 'the DM');
     const env = { DATABASE_URL: url };
     await eventually(async () => (await runCli(['deliveries', '--status', 'dead'], env)).stdout.includes('1 delivery dead'), 'the dead team card listed');
-    sandbox.clearFaults();
+    pg_.sandbox.clearFaults();
     const requeued = await runCli(['requeue', '--all-dead'], env);
     expect(requeued).toMatchObject({ code: 0, stdout: 're-queued 1 dead deliveries\n' });
-    await eventually(() => sandbox.messages.length === 2, 'the team card after the re-queue');
-    const backup = await runCli(['backup', join(dir, 'x.sqlite')], env);
+    await eventually(() => pg_.sandbox.messages.length === 2, 'the team card after the re-queue');
+    const backup = await runCli(['backup', join(pg_.dir, 'x.sqlite')], env);
     expect(backup.code).toBe(2);
     expect(backup.stderr).toContain('pg_dump');
   }, 30_000);

