@@ -23,3 +23,8 @@ export function localizedVariable(name: string, text: Localized): Record<string,
 export function localizedNames(name: string): string[] {
   return [name, ...LOCALES.map((locale) => `${name}_${locale}`)];
 }
+
+/** Text in every locale: the event's where it has some, the neutral word elsewhere. */
+export function neutralWhereMissing(text: LocalizedText, neutral: Localized): Localized {
+  return perLocale((locale) => text[locale] ?? neutral[locale]);
+}

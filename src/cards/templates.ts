@@ -49,10 +49,14 @@ export const TEMPLATE_KEYS: readonly TemplateKey[] = approvalKinds.flatMap((k) =
 
 export class TemplateError extends Error {}
 
-function* strings(node: unknown, path: string): Generator<[string, string]> {
-  if (typeof node === 'string') yield [node, path];
-  else if (Array.isArray(node)) for (const [i, item] of node.entries()) yield* strings(item, `${path}[${i}]`);
-  else if (isObject(node)) for (const [key, value] of Object.entries(node)) yield* strings(value, `${path}.${key}`);
+/** Every string of a template, with its place and whether it is inside an `"$each"` element (where `{{item}}` exists). */
+function* strings(node: unknown, path: string, inEach = false): Generator<[string, string, boolean]> {
+  if (typeof node === 'string') yield [node, path, inEach];
+  else if (Array.isArray(node)) for (const [i, item] of node.entries()) yield* strings(item, `${path}[${i}]`, inEach);
+  else if (isObject(node)) {
+    const each = inEach || typeof node.$each === 'string';
+    for (const [key, value] of Object.entries(node)) yield* strings(value, `${path}.${key}`, key === '$each' ? inEach : each);
+  }
 }
 
 /** Values as long as they get, for the size check: a reason of markup characters, long ids and zones. */
@@ -102,9 +106,14 @@ export function checkTemplate(key: TemplateKey, template: unknown, file: string)
   if (!isObject(template.header)) throw fail('$.header', 'is missing or not an object');
   if (!isObject(template.body) || !Array.isArray(template.body.elements)) throw fail('$.body.elements', 'is missing or not an array');
   const kind = key.split('.')[0] as ApprovalKindName;
-  const known = TEMPLATE_VARIABLES[kind];
   const used = new Set<string>();
-  for (const [text, path] of strings(template, '$')) {
+  for (const [text, path, inEach] of strings(template, '$')) {
+    const known = inEach ? [...TEMPLATE_VARIABLES[kind], 'item'] : TEMPLATE_VARIABLES[kind];
+    if (path.endsWith('.$each')) {
+      const lists = LIST_VARIABLES[kind];
+      if (!lists.includes(text)) throw fail(path, `names "${text}", which is not a list; lists: ${lists.join(', ') || 'none for this kind'}`);
+      continue;
+    }
     const condition = /\.\$(if|unless)$/.exec(path);
     if (condition) {
       if (!known.includes(text)) throw fail(path, `names unknown variable "${text}"; known: ${known.join(', ')}`);
