@@ -157,7 +157,7 @@ describe('CONFIG_FILE routing', () => {
     [{ routes: { A: 'oc_x' } }, /routes\["A"\] must be an array of chat ids/],
     [{ routes: { A: ['chat'] } }, /routes\["A"\] must be an array of chat ids/],
     [{ chats: { team: {} } }, /chats key "team" is not a chat id/],
-    [{ chats: { oc_x: { leave: false } } }, /chats\["oc_x"\]\.leave must be a kind/],
+    [{ chats: { oc_x: { vacation: false } } }, /chats\["oc_x"\]\.vacation must be a kind \(remedy, shift, leave, out, overtime, trip\)/],
     [{ chats: { oc_x: { shift: 'no' } } }, /chats\["oc_x"\]\.shift must be a kind/],
     [{ time_zones: { u_1: 'Mars/Base' } }, /time_zones\["u_1"\] must be an IANA time zone such as Asia\/Tokyo, got "Mars\/Base"/],
     [{ card_templates: { 'remedy.manager': {} } }, /card_templates key "remedy\.manager" is not one of/],

@@ -105,7 +105,7 @@ export interface TripApproved {
   reason: string;
 }
 
-export type ApprovalEvent = RemedyApproved | ShiftApproved;
+export type ApprovalEvent = RemedyApproved | ShiftApproved | LeaveApproved | OutApproved | OvertimeApproved | TripApproved;
 
 export type ApprovalKindName = ApprovalEvent['kind'];
 

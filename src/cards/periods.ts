@@ -108,3 +108,16 @@ export function rangeDuration(intervalSeconds: number | null, ranges: readonly W
   const seconds = intervalSeconds ?? ranges.reduce((sum, r) => sum + wallClockSeconds(r.start, r.end), 0);
   return durationText(seconds, unit);
 }
+
+/** The variables of a kind whose approval is one span of time (leave, out of office). */
+export function periodVariables(range: WallClockRange, zone: string, teamZone: string): Record<string, string> {
+  const p = wallClockPeriod(range, zone, teamZone);
+  return { range: p.short, period: p.full, start_datetime: p.start.full, end_datetime: p.end.full, team_period: p.team };
+}
+
+/** Worst-case values of those, for the template size check. */
+export const PERIOD_WORST_CASE: Record<string, string> = {
+  range: '12-31 23:59 → 01-01 00:00',
+  period: '2026-10-25 02:30 (GMT+10:30) → 2026-10-26 02:30 (GMT+11)',
+  team_period: '2026-10-25 02:30 (GMT+10:30) → 2026-10-26 02:30 (GMT+11)',
+};

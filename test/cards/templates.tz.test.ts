@@ -20,7 +20,9 @@ const REMEDY: RemedyApproved = { kind: 'remedy', instanceCode: 'I-1', employeeUs
 
 describe('template checks at start-up', () => {
   it('loads the built-in templates', () => {
-    expect(Object.keys(loadTemplates()).sort()).toEqual(['remedy.employee', 'remedy.team', 'shift.employee', 'shift.team']);
+    expect(Object.keys(loadTemplates()).sort()).toEqual(
+      ['leave', 'out', 'overtime', 'remedy', 'shift', 'trip'].flatMap((kind) => [`${kind}.employee`, `${kind}.team`]),
+    );
   });
 
   it('takes a file of TEMPLATES_DIR instead of the built-in one, and the others as they are', () => {
