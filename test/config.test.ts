@@ -151,6 +151,13 @@ describe('CONFIG_FILE routing', () => {
     expect([...routing.kindsOff.get('oc_hr')!]).toEqual(['shift']);
   });
 
+  it('switches the attendance kinds off per chat too: leave, out, overtime, trip', () => {
+    const path = configFile({ chats: { oc_hr: { leave: false, out: true, overtime: false, trip: false }, oc_ops: { remedy: false } } });
+    const { routing } = loadConfig({ ...base, NOTIFY_CHAT_IDS: 'oc_hr,oc_ops', CONFIG_FILE: path });
+    expect([...routing.kindsOff.get('oc_hr')!]).toEqual(['leave', 'overtime', 'trip']);
+    expect([...routing.kindsOff.get('oc_ops')!]).toEqual(['remedy']);
+  });
+
   it.each([
     ['{oops', /expected a readable JSON file/],
     [{ route: {} }, /unknown key "route"/],

@@ -1,7 +1,8 @@
 // Builds an ApprovalKind from functions written for its own event type: the checks that an event
 // of another kind never reaches them, and the employee's card from who the event is about, are
 // the same for every kind.
-import type { Localized } from '../cards/locales.js';
+import { escapeMarkdown } from '../cards/escape.js';
+import { perLocale, type Localized } from '../cards/locales.js';
 import type { Variables } from '../cards/render.js';
 import type { EventEnvelope, Json } from '../ingest/envelope.js';
 import type {
@@ -53,4 +54,16 @@ export function defineKind<K extends ApprovalKindName>(spec: KindSpec<K>): Appro
     cardVariables: (event, ctx) => spec.cardVariables(own(event), ctx),
     digestRow: spec.digestRow,
   };
+}
+
+/**
+ * The digest row of a kind whose card is a typed span of time (leave, out of office, overtime):
+ * what · who · the type (left out where it is only the neutral word) · when · how long.
+ */
+export function typedSpanRow(v: Variables, name: string, approved: Localized, typeVariable: string, neutral: Localized): Localized {
+  return perLocale((locale) => {
+    const type = v[`${typeVariable}_${locale}`] ?? '';
+    const parts = [approved[locale], name, type === neutral[locale] ? '' : escapeMarkdown(type), v.period, v[`duration_${locale}`]];
+    return parts.filter((part) => part !== undefined && part !== '').join(' · ');
+  });
 }

@@ -13,11 +13,10 @@
 // the card. Its origin_instance_code links a 销假 (leave cancellation) to the leave it cancels;
 // whether such a cancellation also arrives as leave_approval/leave_approvalV2 is not documented,
 // and leave_approval would not say so anyway, so it is not acted on here.
-import { escapeMarkdown } from '../cards/escape.js';
 import { localizedVariable, neutralWhereMissing, type Localized } from '../cards/locales.js';
 import { PERIOD_WORST_CASE, periodVariables, rangeDuration } from '../cards/periods.js';
 import { durationUnit, employeeIds, i18nResources, localizedName, objectFields, optionalString, requiredString, seconds, text, validated, wallClockRange } from './fields.js';
-import { defineKind } from './kind.js';
+import { defineKind, typedSpanRow } from './kind.js';
 import type { LeaveApproved } from './types.js';
 
 /** What the card says where the event names no leave type it can show. */
@@ -69,10 +68,5 @@ export const leave = defineKind({
     };
   },
 
-  digestRow(v, name) {
-    const who = name ? `${name} · ` : '';
-    const row = (label: string, locale: keyof Localized) =>
-      `${label} · ${who}${escapeMarkdown(v[`leave_type_${locale}`] ?? '')} · ${v.period} · ${v[`duration_${locale}`]}`;
-    return { zh_cn: row('请假已通过', 'zh_cn'), en_us: row('Leave approved', 'en_us'), ja_jp: row('休暇承認', 'ja_jp') };
-  },
+  digestRow: (v, name) => typedSpanRow(v, name, { zh_cn: '请假已通过', en_us: 'Leave approved', ja_jp: '休暇承認' }, 'leave_type', LEAVE_NEUTRAL),
 });

@@ -1,10 +1,9 @@
 // 外出 approved: out_approval (v1.0 envelope, fields under event). The out-of-office type is an
 // @i18n@ key (out_name) that i18n_resources resolves per card language.
-import { escapeMarkdown } from '../cards/escape.js';
 import { localizedVariable, neutralWhereMissing, type Localized } from '../cards/locales.js';
 import { PERIOD_WORST_CASE, periodVariables, rangeDuration } from '../cards/periods.js';
 import { durationUnit, employeeIds, i18nResources, localizedName, objectFields, optionalString, requiredString, seconds, text, validated, wallClockRange } from './fields.js';
-import { defineKind } from './kind.js';
+import { defineKind, typedSpanRow } from './kind.js';
 import type { OutApproved } from './types.js';
 
 /** What the card says where the event names no out-of-office type it can show. */
@@ -52,10 +51,5 @@ export const out = defineKind({
     };
   },
 
-  digestRow(v, name) {
-    const who = name ? `${name} · ` : '';
-    const row = (label: string, locale: keyof Localized) =>
-      `${label} · ${who}${escapeMarkdown(v[`out_type_${locale}`] ?? '')} · ${v.period} · ${v[`duration_${locale}`]}`;
-    return { zh_cn: row('外出已通过', 'zh_cn'), en_us: row('Out of office approved', 'en_us'), ja_jp: row('外出承認', 'ja_jp') };
-  },
+  digestRow: (v, name) => typedSpanRow(v, name, { zh_cn: '外出已通过', en_us: 'Out of office approved', ja_jp: '外出承認' }, 'out_type', OUT_NEUTRAL),
 });

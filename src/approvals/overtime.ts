@@ -5,7 +5,6 @@
 // the name unconfirmed. Both readings are handled: each range of time_range is shown when the
 // event has the list, and the one range work_start_time → work_end_time (which, in the sample,
 // spans them all) when it has none, whatever allow_multi_time_range says.
-import { escapeMarkdown } from '../cards/escape.js';
 import { localizedVariable, neutralWhereMissing, type Localized } from '../cards/locales.js';
 import { formatPeriod, PERIOD_WORST_CASE, rangeDuration, wallClockPeriod } from '../cards/periods.js';
 import { wallClockToInstant } from '../cards/time.js';
@@ -23,7 +22,7 @@ import {
   validated,
   wallClockRange,
 } from './fields.js';
-import { defineKind } from './kind.js';
+import { defineKind, typedSpanRow } from './kind.js';
 import type { OvertimeApproved, WallClockRange } from './types.js';
 
 /** What the card says where the event names no overtime type it can show. */
@@ -122,10 +121,5 @@ export const overtime = defineKind({
     };
   },
 
-  digestRow(v, name) {
-    const who = name ? `${name} · ` : '';
-    const row = (label: string, locale: keyof Localized) =>
-      `${label} · ${who}${escapeMarkdown(v[`overtime_type_${locale}`] ?? '')} · ${v.period} · ${v[`duration_${locale}`]}`;
-    return { zh_cn: row('加班已通过', 'zh_cn'), en_us: row('Overtime approved', 'en_us'), ja_jp: row('残業承認', 'ja_jp') };
-  },
+  digestRow: (v, name) => typedSpanRow(v, name, { zh_cn: '加班已通过', en_us: 'Overtime approved', ja_jp: '残業承認' }, 'overtime_type', OVERTIME_NEUTRAL),
 });
