@@ -21,7 +21,6 @@ export type EventOf<K extends ApprovalKindName> = Extract<ApprovalEvent, { kind:
 export interface KindSpec<K extends ApprovalKindName> {
   kind: K;
   eventTypes: readonly string[];
-  label: Localized;
   normalize(payload: Json, envelope: EventEnvelope): Normalized;
   identity(event: EventOf<K>): EmployeeIdentity;
   day(event: EventOf<K>, fallbackZone: string): string;
@@ -45,7 +44,6 @@ export function defineKind<K extends ApprovalKindName>(spec: KindSpec<K>): Appro
   return {
     kind: spec.kind,
     eventTypes: spec.eventTypes,
-    label: spec.label,
     templateVariables: spec.templateVariables,
     normalize: spec.normalize,
     identity: (event) => spec.identity(own(event)),

@@ -25,7 +25,6 @@ export const LEAVE_NEUTRAL: Localized = { zh_cn: '请假', en_us: 'Leave', ja_jp
 export const leave = defineKind({
   kind: 'leave',
   eventTypes: ['leave_approvalV2', 'leave_approval'],
-  label: { zh_cn: '请假', en_us: 'Leave', ja_jp: '休暇' },
 
   normalize(payload) {
     const fields = objectFields(payload);

@@ -12,7 +12,6 @@ export const OUT_NEUTRAL: Localized = { zh_cn: '外出', en_us: 'Out of office',
 export const out = defineKind({
   kind: 'out',
   eventTypes: ['out_approval'],
-  label: { zh_cn: '外出', en_us: 'Out of office', ja_jp: '外出' },
 
   normalize(payload) {
     const fields = objectFields(payload);

@@ -59,7 +59,6 @@ const latest = (ranges: readonly WallClockRange[]) => ranges.reduce((a, r) => (r
 export const overtime = defineKind({
   kind: 'overtime',
   eventTypes: ['work_approval'],
-  label: { zh_cn: '加班', en_us: 'Overtime', ja_jp: '残業' },
 
   normalize(payload) {
     const fields = objectFields(payload);

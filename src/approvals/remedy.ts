@@ -15,7 +15,6 @@ const dayFormats = new Map<string, Intl.DateTimeFormat>();
 export const remedy = defineKind({
   kind: 'remedy',
   eventTypes: ['approval.instance.remedy_group_update_v4'],
-  label: { zh_cn: '补卡', en_us: 'Attendance remedy', ja_jp: '打刻修正' },
 
   normalize(payload) {
     const fields = objectFields(payload);

@@ -14,7 +14,6 @@ function wallClock(value: string, name: string): string {
 export const shift = defineKind({
   kind: 'shift',
   eventTypes: ['shift_approval'],
-  label: { zh_cn: '换班', en_us: 'Shift change', ja_jp: 'シフト交代' },
 
   normalize(payload) {
     const fields = objectFields(payload);

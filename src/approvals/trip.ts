@@ -106,7 +106,6 @@ const more = (n: number): Localized => ({ zh_cn: `等另外 ${n} 人`, en_us: `a
 export const trip = defineKind({
   kind: 'trip',
   eventTypes: ['approval.instance.trip_group_update_v4'],
-  label: { zh_cn: '出差', en_us: 'Business trip', ja_jp: '出張' },
 
   normalize(payload) {
     const fields = objectFields(payload);

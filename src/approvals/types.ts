@@ -156,8 +156,6 @@ export interface ApprovalKind {
   kind: ApprovalKindName;
   /** The event types that carry this kind, matched exactly after trimming. */
   eventTypes: readonly string[];
-  /** What the kind is called, in the card languages (CLI and logs). */
-  label: Localized;
   normalize(payload: Json, envelope: EventEnvelope): Normalized;
   /** Who the approval is about. */
   identity(event: ApprovalEvent): EmployeeIdentity;
