@@ -1,13 +1,13 @@
 // `npm run cli -- …`: look into the outbox and re-queue what could not be sent.
 import { existsSync, readFileSync } from 'node:fs';
-import { kindForEventType } from './approvals/index.js';
-import type { ApprovalEvent } from './approvals/types.js';
+import { isKindName, KIND_NAMES, kindForEventType } from './approvals/index.js';
+import type { ApprovalEvent, ApprovalKindName } from './approvals/types.js';
 import { renderCard } from './cards/card.js';
 import { loadTemplates, TemplateError } from './cards/templates.js';
 import { describeCard, type Locale } from './cards/text-view.js';
 import { isTimeZone } from './cards/time.js';
 import { openEnvelope } from './ingest/envelope.js';
-import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
+import { SEED_EVENTS } from './sandbox/seed-events.js';
 import { sendSample } from './cli/send-sample.js';
 import { UsageError } from './cli/usage-error.js';
 import { parseArgs } from 'node:util';
@@ -22,10 +22,11 @@ const USAGE = `usage:
   npm run cli -- requeue <delivery id> [<delivery id> …]
   npm run cli -- requeue --all-dead
   npm run cli -- backup <file>
-  npm run cli -- render [--sample remedy|shift | --event <event.json>] [--audience employee|team]
+  npm run cli -- render [--sample remedy|shift|leave|out|overtime|trip | --event <event.json>]
+                        [--audience employee|team]
                         [--templates <dir>] [--zone <IANA zone>] [--team-zone <IANA zone>]
                         [--locale zh_cn|en_us|ja_jp]
-  npm run cli -- send-sample remedy|shift (--url <bot url> | --dry-run [--url <bot url>])
+  npm run cli -- send-sample remedy|shift|leave|out|overtime|trip (--url <bot url> | --dry-run [--url <bot url>])
                              [--to <user_id|open_id>] [--<field> <value> …]
 
 deliveries, requeue and backup read DATABASE_URL from the environment or ./.env (default
@@ -35,8 +36,8 @@ send-sample posts a realistic event to a running bot, encrypted and signed with 
 and carrying FEISHU_APP_ID and FEISHU_VERIFICATION_TOKEN (environment or ./.env), and reports the
 answer. The bot then really acts on it: it DMs the employee and posts the team card to the chats
 in its NOTIFY_CHAT_IDS. --dry-run prints the signed request (token masked) and sends nothing; its
---url defaults to http://127.0.0.1:$PORT/webhook/event. --to names the employee: a user_id (remedy
-or shift) or an open_id ou_… (shift only); not a chat. --<field> <value> sets any field of the
+--url defaults to http://127.0.0.1:$PORT/webhook/event. --to names the employee: a user_id (any
+kind) or an open_id ou_… (any kind but remedy); not a chat. --<field> <value> sets any field of the
 event (e.g. --remedy_reason hi). A failed post prints one line (e.g. ECONNREFUSED 127.0.0.1:3000
 on POST /webhook/event) and exits 1; the post gives up after 10 s.`;
 
@@ -147,6 +148,23 @@ async function main(argv: string[]): Promise<number> {
 
 const LOCALES: readonly Locale[] = ['zh_cn', 'en_us', 'ja_jp'];
 
+/** What the built-in samples change in the documented examples: a reason in two languages, and a leave type in all three. */
+const SAMPLE_FIELDS: Record<ApprovalKindName, Record<string, unknown>> = {
+  remedy: { remedy_reason: '忘记打卡 / forgot to clock in' },
+  shift: { shift_reason: '家中有事 / family matters' },
+  leave: {
+    leave_reason: '回老家 / visiting family',
+    i18n_resources: [
+      { locale: 'zh_cn', is_default: true, texts: { '@i18n@7276381556766212099': '事假' } },
+      { locale: 'en_us', is_default: false, texts: { '@i18n@7276381556766212099': 'Personal leave' } },
+      { locale: 'ja_jp', is_default: false, texts: { '@i18n@7276381556766212099': '私用休暇' } },
+    ],
+  },
+  out: { out_reason: '拜访客户 / client visit' },
+  overtime: { work_reason: '版本发布 / release night' },
+  trip: { trip_reason: '客户现场 / on-site at a customer' },
+};
+
 /** The approval in an event file (a Feishu envelope, as pushed) or a built-in sample. */
 function sampleEvent(values: { sample?: string; event?: string }): ApprovalEvent {
   let body: unknown;
@@ -158,9 +176,9 @@ function sampleEvent(values: { sample?: string; event?: string }): ApprovalEvent
     }
   } else {
     const identity = { appId: 'cli_a1b2c3d4e5f60718', eventId: 'ev_sample' };
-    if (values.sample === undefined || values.sample === 'remedy') body = remedySeedEvent(identity, { remedy_reason: '忘记打卡 / forgot to clock in' });
-    else if (values.sample === 'shift') body = shiftSeedEvent(identity, { shift_reason: '家中有事 / family matters' });
-    else throw new UsageError('--sample must be remedy or shift');
+    const sample = values.sample ?? 'remedy';
+    if (!isKindName(sample)) throw new UsageError(`--sample must be one of ${KIND_NAMES.join(', ')}`);
+    body = SEED_EVENTS[sample](identity, SAMPLE_FIELDS[sample]);
   }
   const opened = openEnvelope(body);
   if (!opened.ok || opened.envelope.kind !== 'event') throw new UsageError(`not an event envelope: ${opened.ok ? 'a challenge' : opened.error}`);

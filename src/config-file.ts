@@ -1,11 +1,10 @@
 // CONFIG_FILE: routing, per-employee time zones, and card-builder templates, checked as a whole.
-import type { ApprovalKindName } from './approvals/types.js';
+import { TEMPLATE_KEYS, type TemplateKey } from './cards/templates.js';
 import { isTimeZone } from './cards/time.js';
 import { isObject } from './ingest/envelope.js';
 import { parseRoutingFile, type Routing, type TeamRoutingMode } from './routing.js';
 
-export type TemplateKey = `${ApprovalKindName}.${'employee' | 'team'}`;
-const TEMPLATE_KEYS: readonly TemplateKey[] = ['remedy.employee', 'remedy.team', 'shift.employee', 'shift.team'];
+export type { TemplateKey };
 
 export interface BuilderTemplate {
   templateId: string;

@@ -2,7 +2,7 @@
 // when CONFIG_FILE routes the event's approval_code, or when every chat gets every card
 // (TEAM_ROUTING=all, no department or attendance-group map); otherwise they depend on who the
 // employee is, which the delivery side looks up (src/teams/) — never the acknowledgement.
-import { kindNamed } from './approvals/index.js';
+import { KIND_NAMES, kindNamed } from './approvals/index.js';
 import type { ApprovalEvent, ApprovalKindName, Recipient } from './approvals/types.js';
 import { isObject } from './ingest/envelope.js';
 
@@ -24,7 +24,6 @@ export interface Routing {
 }
 
 export const CHAT_ID = /^oc_[A-Za-z0-9_-]+$/;
-const KINDS: readonly ApprovalKindName[] = ['remedy', 'shift'];
 
 /** A team chat chosen for an event, and why: recorded with its delivery. */
 export interface TeamChoice {
@@ -111,14 +110,14 @@ export function parseRoutingFile(json: Record<string, unknown>, defaultChatIds: 
   }
   const kindsOff = new Map<string, Set<ApprovalKindName>>();
   if (json.chats !== undefined) {
-    if (!isObject(json.chats)) throw new Error('chats must map chat ids to {"remedy": bool, "shift": bool}');
+    if (!isObject(json.chats)) throw new Error(`chats must map chat ids to {${KIND_NAMES.map((k) => `"${k}": bool`).join(', ')}}`);
     for (const [chat, switches] of Object.entries(json.chats)) {
       if (!CHAT_ID.test(chat)) throw new Error(`chats key "${chat}" is not a chat id like "oc_…"`);
       if (!isObject(switches)) throw new Error(`chats["${chat}"] must be an object like {"shift": false}`);
       const off = new Set<ApprovalKindName>();
       for (const [kind, on] of Object.entries(switches)) {
-        if (!KINDS.includes(kind as ApprovalKindName) || typeof on !== 'boolean') {
-          throw new Error(`chats["${chat}"].${kind} must be a kind (${KINDS.join(', ')}) set to true or false`);
+        if (!KIND_NAMES.includes(kind as ApprovalKindName) || typeof on !== 'boolean') {
+          throw new Error(`chats["${chat}"].${kind} must be a kind (${KIND_NAMES.join(', ')}) set to true or false`);
         }
         if (!on) off.add(kind as ApprovalKindName);
       }

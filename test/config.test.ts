@@ -159,13 +159,20 @@ describe('CONFIG_FILE routing', () => {
     expect([...routing.kindsOff.get('oc_hr')!]).toEqual(['shift']);
   });
 
+  it('switches the attendance kinds off per chat too: leave, out, overtime, trip', () => {
+    const path = configFile({ chats: { oc_hr: { leave: false, out: true, overtime: false, trip: false }, oc_ops: { remedy: false } } });
+    const { routing } = loadConfig({ ...base, NOTIFY_CHAT_IDS: 'oc_hr,oc_ops', CONFIG_FILE: path });
+    expect([...routing.kindsOff.get('oc_hr')!]).toEqual(['leave', 'overtime', 'trip']);
+    expect([...routing.kindsOff.get('oc_ops')!]).toEqual(['remedy']);
+  });
+
   it.each([
     ['{oops', /expected a readable JSON file/],
     [{ route: {} }, /unknown key "route"/],
     [{ routes: { A: 'oc_x' } }, /routes\["A"\] must be an array of chat ids/],
     [{ routes: { A: ['chat'] } }, /routes\["A"\] must be an array of chat ids/],
     [{ chats: { team: {} } }, /chats key "team" is not a chat id/],
-    [{ chats: { oc_x: { leave: false } } }, /chats\["oc_x"\]\.leave must be a kind/],
+    [{ chats: { oc_x: { vacation: false } } }, /chats\["oc_x"\]\.vacation must be a kind \(remedy, shift, leave, out, overtime, trip\)/],
     [{ chats: { oc_x: { shift: 'no' } } }, /chats\["oc_x"\]\.shift must be a kind/],
     [{ time_zones: { u_1: 'Mars/Base' } }, /time_zones\["u_1"\] must be an IANA time zone such as Asia\/Tokyo, got "Mars\/Base"/],
     [{ card_templates: { 'remedy.manager': {} } }, /card_templates key "remedy\.manager" is not one of/],

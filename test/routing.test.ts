@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RemedyApproved, ShiftApproved } from '../src/approvals/types.js';
+import type { ApprovalEvent, LeaveApproved, RemedyApproved, ShiftApproved } from '../src/approvals/types.js';
 import { parseConfigFile } from '../src/config-file.js';
 import { loadConfig } from '../src/config.js';
 import { parseRoutingFile, recipientsFor, teamRoutingMode, type TeamRoutingMode } from '../src/routing.js';
@@ -7,7 +7,7 @@ import { parseRoutingFile, recipientsFor, teamRoutingMode, type TeamRoutingMode 
 const remedy: RemedyApproved = { kind: 'remedy', instanceCode: 'I', employeeUserId: 'u_1', remedyAt: 1, reason: '' };
 const shift: ShiftApproved = { kind: 'shift', instanceCode: 'J', approvalCode: 'APPROVAL-1', employeeOpenId: 'ou_1', shiftTime: '2026-01-01 09:00:00', returnTime: null, reason: '' };
 const routingOf = (json: Record<string, unknown>, chats: string[], mode: TeamRoutingMode = 'all') => parseRoutingFile(json, chats, mode);
-const ids = (event: RemedyApproved | ShiftApproved, routing: ReturnType<typeof routingOf>) => recipientsFor(event, routing).recipients.map((r) => r.receiveId);
+const ids = (event: ApprovalEvent, routing: ReturnType<typeof routingOf>) => recipientsFor(event, routing).recipients.map((r) => r.receiveId);
 
 describe('recipients known when the event arrives', () => {
   it('TEAM_ROUTING=all: the employee and every default chat, once each, each with its reason', () => {
@@ -37,6 +37,16 @@ describe('recipients known when the event arrives', () => {
     const routing = routingOf({ chats: { oc_a: { shift: false } } }, ['oc_a', 'oc_b']);
     expect(ids(shift, routing)).toEqual(['ou_1', 'oc_b']);
     expect(ids(remedy, routing)).toEqual(['u_1', 'oc_a', 'oc_b']);
+  });
+
+  it('switches each attendance kind off on its own', () => {
+    const leave: LeaveApproved = {
+      kind: 'leave', instanceCode: 'L', approvalCode: 'APPROVAL-2', employeeOpenId: 'ou_2', leaveType: {},
+      start: '2026-12-01 09:00:00', end: '2026-12-01 18:00:00', intervalSeconds: null, unit: null, reason: '',
+    };
+    const routing = routingOf({ chats: { oc_a: { leave: false }, oc_b: { trip: false } } }, ['oc_a', 'oc_b']);
+    expect(ids(leave, routing)).toEqual(['ou_2', 'oc_b']);
+    expect(ids(shift, routing)).toEqual(['ou_1', 'oc_a', 'oc_b']);
   });
 
   it('sends to the employee alone when no chat is configured', () => {

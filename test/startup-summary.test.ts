@@ -63,7 +63,7 @@ describe('the start-up summary', () => {
     const { fields, warnings } = summary({ ...COMPLETE, TEMPLATES_DIR: dir }, { templateFiles: ['remedy.team.json', 'remedy-team.json', 'README.md'] });
     expect(fields.templates).toEqual({ dir, overrides: ['remedy.team.json'] });
     expect(warnings).toEqual([
-      `TEMPLATES_DIR ${dir}: README.md matches no template and is not used (template files are remedy.employee.json, remedy.team.json, shift.employee.json, shift.team.json).`,
+      `TEMPLATES_DIR ${dir}: README.md matches no template and is not used (template files are remedy.employee.json, remedy.team.json, shift.employee.json, shift.team.json, leave.employee.json, leave.team.json, out.employee.json, out.team.json, overtime.employee.json, overtime.team.json, trip.employee.json, trip.team.json).`,
       expect.stringContaining(': remedy-team.json matches no template and is not used'),
     ]);
   });

@@ -1,15 +1,20 @@
 // 补卡 approved: approval.instance.remedy_group_update_v4 (v2.0 envelope, fields under event.object).
+import { inTeamZone } from '../cards/periods.js';
+import { formatInstant } from '../cards/time.js';
 import { epochMillis } from '../ingest/envelope.js';
 import { FieldError, objectFields, optionalString, preview, requiredString, text, validated } from './fields.js';
-import type { ApprovalKind, RemedyApproved } from './types.js';
+import { defineKind } from './kind.js';
+import type { RemedyApproved } from './types.js';
 
 // Plausible clock-in instants; anything outside is a garbled value, not a time.
 const EARLIEST = Date.UTC(2000, 0, 1);
 const LATEST = Date.UTC(2200, 0, 1);
 
-export const remedy: ApprovalKind = {
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+export const remedy = defineKind({
   kind: 'remedy',
-  eventType: 'approval.instance.remedy_group_update_v4',
+  eventTypes: ['approval.instance.remedy_group_update_v4'],
 
   normalize(payload) {
     const fields = objectFields(payload);
@@ -37,8 +42,36 @@ export const remedy: ApprovalKind = {
     });
   },
 
-  employee(event) {
-    if (event.kind !== 'remedy') throw new Error('not a remedy event');
-    return { audience: 'employee', receiveIdType: 'user_id', receiveId: event.employeeUserId };
+  // The remedy event names its employee by user_id only.
+  identity: (event) => ({ userId: event.employeeUserId }),
+
+  // An instant: its date where the team is, until the employee's zone is known.
+  day(event, fallbackZone) {
+    let format = dayFormats.get(fallbackZone);
+    if (!format) {
+      format = new Intl.DateTimeFormat('en-CA', { timeZone: fallbackZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+      dayFormats.set(fallbackZone, format);
+    }
+    return format.format(event.remedyAt);
   },
-};
+
+  templateVariables: {
+    names: ['time', 'datetime', 'team_datetime'],
+    required: ['time', 'datetime', 'instance_code'],
+    worstCase: { time: '23:59' },
+  },
+
+  cardVariables(event, { zone, teamZone }) {
+    const at = formatInstant(event.remedyAt, zone);
+    return { time: at.time, datetime: at.full, team_datetime: inTeamZone(event.remedyAt, at.full, teamZone) };
+  },
+
+  digestRow(v, name) {
+    const who = name ? `${name} · ` : '';
+    return {
+      zh_cn: `补卡已通过 · ${who}${v.datetime}`,
+      en_us: `补卡 approved · ${who}${v.datetime}`,
+      ja_jp: `打刻修正承認 · ${who}${v.datetime}`,
+    };
+  },
+});

@@ -1,7 +1,9 @@
 // 换班 approved: shift_approval (v1.0 envelope, fields under event).
-import { normalizeWallClock } from '../cards/time.js';
+import { inTeamZone } from '../cards/periods.js';
+import { formatInstant, normalizeWallClock, wallClockToInstant } from '../cards/time.js';
 import { FieldError, objectFields, optionalString, preview, requiredString, text, validated } from './fields.js';
-import type { ApprovalKind, ShiftApproved } from './types.js';
+import { defineKind } from './kind.js';
+import type { ShiftApproved } from './types.js';
 
 function wallClock(value: string, name: string): string {
   const normalized = normalizeWallClock(value);
@@ -9,9 +11,9 @@ function wallClock(value: string, name: string): string {
   return normalized;
 }
 
-export const shift: ApprovalKind = {
+export const shift = defineKind({
   kind: 'shift',
-  eventType: 'shift_approval',
+  eventTypes: ['shift_approval'],
 
   normalize(payload) {
     const fields = objectFields(payload);
@@ -38,10 +40,36 @@ export const shift: ApprovalKind = {
     });
   },
 
-  employee(event) {
-    if (event.kind !== 'shift') throw new Error('not a shift event');
-    return event.employeeOpenId !== undefined
-      ? { audience: 'employee', receiveIdType: 'open_id', receiveId: event.employeeOpenId }
-      : { audience: 'employee', receiveIdType: 'user_id', receiveId: event.employeeUserId! };
+  identity: (event) => ({ userId: event.employeeUserId, openId: event.employeeOpenId }),
+  // A wall clock in the employee's zone: its own date is the day.
+  day: (event) => event.shiftTime.slice(0, 10),
+
+  templateVariables: {
+    names: ['dates', 'shift_datetime', 'return_datetime', 'team_shift_datetime', 'team_return_datetime'],
+    required: ['dates', 'shift_datetime', 'instance_code'],
+    worstCase: { dates: '12-31 ↔ 01-01' },
   },
-};
+
+  cardVariables(event, { zone, teamZone }) {
+    const shiftInstant = wallClockToInstant(event.shiftTime, zone);
+    const shiftAt = formatInstant(shiftInstant, zone);
+    const returnInstant = event.returnTime === null ? undefined : wallClockToInstant(event.returnTime, zone);
+    const returnAt = returnInstant === undefined ? undefined : formatInstant(returnInstant, zone);
+    return {
+      dates: returnAt ? `${shiftAt.monthDay} ↔ ${returnAt.monthDay}` : shiftAt.monthDay,
+      shift_datetime: shiftAt.full,
+      return_datetime: returnAt?.full ?? '',
+      team_shift_datetime: inTeamZone(shiftInstant, shiftAt.full, teamZone),
+      team_return_datetime: returnAt && returnInstant !== undefined ? inTeamZone(returnInstant, returnAt.full, teamZone) : '',
+    };
+  },
+
+  digestRow(v, name) {
+    const what = (label: string) => (name ? `${label} · ${name} · ${v.dates}` : `${label} ${v.dates}`);
+    return {
+      zh_cn: `${what('换班')} · ${v.shift_datetime}`,
+      en_us: `${what('Shift change')} · ${v.shift_datetime}`,
+      ja_jp: `${what('シフト交代')} · ${v.shift_datetime}`,
+    };
+  },
+});

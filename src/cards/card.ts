@@ -1,12 +1,12 @@
 // Turns an approval event into the card for one audience: variables, template, size limit.
+import { kindNamed } from '../approvals/index.js';
 import type { ApprovalEvent } from '../approvals/types.js';
 import type { Json } from '../ingest/envelope.js';
 import { approvalLinks, type Brand } from './approval-link.js';
 import type { BuilderTemplate } from '../config-file.js';
-import { escapeMarkdown, shorten } from './escape.js';
+import { escapeMarkdown, oneLine, shorten } from './escape.js';
 import { renderTemplate, USER_TEXT_VARIABLES, type Variables } from './render.js';
 import type { Audience, CardTemplates } from './templates.js';
-import { formatInstant, wallClockToInstant } from './time.js';
 
 /** Feishu refuses card content over 30 KB (230025); stay a little under it. */
 export const CARD_MAX_BYTES = 30_000;
@@ -27,18 +27,13 @@ export interface CardContext {
 /** A name in a headline or preview is cut to this many code points. */
 export const EMPLOYEE_NAME_MAX_CHARS = 40;
 
-// Controls (newlines and tabs included), bidi embeddings/overrides/isolates, line and paragraph separators.
-const NOT_IN_A_LINE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
-
 /**
  * A name as one short line of plain text: it lands in plain_text titles and the summary as it is,
  * so a newline, a control or a bidi override in a directory name must not reshape them. '' when
  * nothing is left.
  */
 export function displayName(name: string | undefined): string {
-  if (name === undefined) return '';
-  const line = name.replace(NOT_IN_A_LINE, ' ').replace(/\s+/g, ' ').trim();
-  return shorten(line, EMPLOYEE_NAME_MAX_CHARS);
+  return name === undefined ? '' : oneLine(name, EMPLOYEE_NAME_MAX_CHARS);
 }
 
 export interface RenderedCard {
@@ -47,43 +42,26 @@ export interface RenderedCard {
   content: string;
 }
 
-function employeeId(event: ApprovalEvent): string {
-  return event.kind === 'remedy' ? event.employeeUserId : (event.employeeOpenId ?? event.employeeUserId ?? '');
-}
-
+/**
+ * The variables of a card: the ones every kind offers (zone, reason, ids, name, links), and the
+ * kind's own from its module (src/approvals/).
+ */
 export function cardVariables(event: ApprovalEvent, ctx: CardContext): Variables {
+  const kind = kindNamed(event.kind);
   const links = approvalLinks(event.instanceCode, ctx.brand);
   const teamZone = ctx.teamZone ?? ctx.zone;
-  /** The instant in TIMEZONE, when it reads differently there; else empty. */
-  const inTeamZone = (instant: number, local: string) => {
-    const team = formatInstant(instant, teamZone).full;
-    return team === local ? '' : team;
-  };
-  const common = {
+  const who = kind.identity(event);
+  return {
     zone: ctx.zone,
     team_zone: teamZone,
     reason: event.reason.trim() === '' ? '—' : event.reason,
     instance_code: event.instanceCode,
-    employee_id: employeeId(event),
+    // For person elements, which show a name from either id; the open_id when there is one.
+    employee_id: who.openId ?? who.userId ?? '',
     employee_name: displayName(ctx.employeeName),
     pc_url: links.pc,
     mobile_url: links.mobile,
-  };
-  if (event.kind === 'remedy') {
-    const at = formatInstant(event.remedyAt, ctx.zone);
-    return { ...common, time: at.time, datetime: at.full, team_datetime: inTeamZone(event.remedyAt, at.full) };
-  }
-  const shiftInstant = wallClockToInstant(event.shiftTime, ctx.zone);
-  const shiftAt = formatInstant(shiftInstant, ctx.zone);
-  const returnInstant = event.returnTime === null ? undefined : wallClockToInstant(event.returnTime, ctx.zone);
-  const returnAt = returnInstant === undefined ? undefined : formatInstant(returnInstant, ctx.zone);
-  return {
-    ...common,
-    dates: returnAt ? `${shiftAt.monthDay} ↔ ${returnAt.monthDay}` : shiftAt.monthDay,
-    shift_datetime: shiftAt.full,
-    return_datetime: returnAt?.full ?? '',
-    team_shift_datetime: inTeamZone(shiftInstant, shiftAt.full),
-    team_return_datetime: returnAt && returnInstant !== undefined ? inTeamZone(returnInstant, returnAt.full) : '',
+    ...kind.cardVariables(event, { zone: ctx.zone, teamZone }),
   };
 }
 

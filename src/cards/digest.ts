@@ -1,28 +1,23 @@
 // A digest: several approvals for one team chat in one card, instead of flooding the chat when
 // more cards wait than its rate limit lets through. One row per approval: who (a person element,
 // no mention, and the name as text when it is known), what, when, and a link.
+import { kindNamed } from '../approvals/index.js';
 import type { ApprovalEvent } from '../approvals/types.js';
 import type { Json } from '../ingest/envelope.js';
 import { CARD_MAX_BYTES, cardVariables, type CardContext, type RenderedCard } from './card.js';
 import { escapeMarkdown } from './escape.js';
+import type { Localized } from './locales.js';
+import type { Variables } from './render.js';
 
-function rowText(event: ApprovalEvent, v: ReturnType<typeof cardVariables>): { zh_cn: string; en_us: string; ja_jp: string } {
+function rowText(event: ApprovalEvent, v: Variables): Localized {
   const code = escapeMarkdown(event.instanceCode);
   // The name as text too, like the team card's headline; it comes from the directory, so escaped.
   const name = v.employee_name ? escapeMarkdown(v.employee_name) : '';
-  if (event.kind === 'remedy') {
-    const who = name ? `${name} · ` : '';
-    return {
-      zh_cn: `补卡已通过 · ${who}${v.datetime} · ${code} · [查看审批](${v.mobile_url})`,
-      en_us: `补卡 approved · ${who}${v.datetime} · ${code} · [View approval](${v.mobile_url})`,
-      ja_jp: `打刻修正承認 · ${who}${v.datetime} · ${code} · [承認を表示](${v.mobile_url})`,
-    };
-  }
-  const what = (label: string) => (name ? `${label} · ${name} · ${v.dates}` : `${label} ${v.dates}`);
+  const what = kindNamed(event.kind).digestRow(v, name);
   return {
-    zh_cn: `${what('换班')} · ${v.shift_datetime} · ${code} · [查看审批](${v.mobile_url})`,
-    en_us: `${what('Shift change')} · ${v.shift_datetime} · ${code} · [View approval](${v.mobile_url})`,
-    ja_jp: `${what('シフト交代')} · ${v.shift_datetime} · ${code} · [承認を表示](${v.mobile_url})`,
+    zh_cn: `${what.zh_cn} · ${code} · [查看审批](${v.mobile_url})`,
+    en_us: `${what.en_us} · ${code} · [View approval](${v.mobile_url})`,
+    ja_jp: `${what.ja_jp} · ${code} · [承認を表示](${v.mobile_url})`,
   };
 }
 

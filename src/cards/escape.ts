@@ -20,3 +20,14 @@ export function shorten(text: string, max: number): string {
   if (points.length <= max) return text;
   return points.slice(0, Math.max(0, max - 1)).join('') + '…';
 }
+
+// Controls (newlines and tabs included), bidi embeddings/overrides/isolates, line and paragraph separators.
+const NOT_IN_A_LINE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * Text as one short line: a newline, a control or a bidi override must not reshape a title, a
+ * summary or a list line it lands in. Cut to `max` code points; '' when nothing is left.
+ */
+export function oneLine(text: string, max: number): string {
+  return shorten(text.replace(NOT_IN_A_LINE, ' ').replace(/\s+/g, ' ').trim(), max);
+}

@@ -2,9 +2,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApprovalKindName, Recipient } from '../approvals/types.js';
+import { approvalKinds, kindNamed } from '../approvals/index.js';
+import type { ApprovalKind, ApprovalKindName, Recipient } from '../approvals/types.js';
 import { isObject, type Json } from '../ingest/envelope.js';
 import { EMPLOYEE_NAME_MAX_CHARS } from './card.js';
+import { LOCALES, localizedNames } from './locales.js';
 import { PLACEHOLDER, renderTemplate, resolveSections, SECTION_MARK, type Variables } from './render.js';
 
 /** Feishu refuses card content over 30 KB. */
@@ -26,30 +28,35 @@ function packageDir(from: string, name: string): string {
   }
 }
 
-/** The variables each kind offers its templates; anything else in `{{…}}` is a template error. */
-export const TEMPLATE_VARIABLES: Record<ApprovalKindName, readonly string[]> = {
-  remedy: ['time', 'datetime', 'team_datetime', 'zone', 'team_zone', 'reason', 'instance_code', 'employee_id', 'employee_name', 'pc_url', 'mobile_url'],
-  shift: [
-    'dates', 'shift_datetime', 'return_datetime', 'team_shift_datetime', 'team_return_datetime',
-    'zone', 'team_zone', 'reason', 'instance_code', 'employee_id', 'employee_name', 'pc_url', 'mobile_url',
-  ],
-};
+/** The variables every kind offers (src/cards/card.ts). */
+export const COMMON_VARIABLES: readonly string[] = ['zone', 'team_zone', 'reason', 'instance_code', 'employee_id', 'employee_name', 'pc_url', 'mobile_url'];
+
+const byKind = <T>(value: (kind: ApprovalKind) => T) => Object.fromEntries(approvalKinds.map((k) => [k.kind, value(k)])) as Record<ApprovalKindName, T>;
+
+/** The variables each kind offers its templates, its own and then the common ones; anything else in `{{…}}` is a template error. */
+export const TEMPLATE_VARIABLES: Record<ApprovalKindName, readonly string[]> = byKind((k) => {
+  const localized = new Set(k.templateVariables.localized ?? []);
+  return [...k.templateVariables.names.flatMap((name) => (localized.has(name) ? localizedNames(name) : [name])), ...COMMON_VARIABLES];
+});
+
+/** The list variables (one item per line) each kind offers for `"$each"`. */
+export const LIST_VARIABLES: Record<ApprovalKindName, readonly string[]> = byKind((k) => k.templateVariables.lists ?? []);
 
 /** Each template must use these: a card without its headline or its time is no confirmation. */
-export const REQUIRED_VARIABLES: Record<ApprovalKindName, readonly string[]> = {
-  remedy: ['time', 'datetime', 'instance_code'],
-  shift: ['dates', 'shift_datetime', 'instance_code'],
-};
+export const REQUIRED_VARIABLES: Record<ApprovalKindName, readonly string[]> = byKind((k) => k.templateVariables.required);
 
-export const TEMPLATE_KEYS: readonly TemplateKey[] = ['remedy.employee', 'remedy.team', 'shift.employee', 'shift.team'];
-
+export const TEMPLATE_KEYS: readonly TemplateKey[] = approvalKinds.flatMap((k) => (['employee', 'team'] as const).map((a): TemplateKey => `${k.kind}.${a}`));
 
 export class TemplateError extends Error {}
 
-function* strings(node: unknown, path: string): Generator<[string, string]> {
-  if (typeof node === 'string') yield [node, path];
-  else if (Array.isArray(node)) for (const [i, item] of node.entries()) yield* strings(item, `${path}[${i}]`);
-  else if (isObject(node)) for (const [key, value] of Object.entries(node)) yield* strings(value, `${path}.${key}`);
+/** Every string of a template, with its place and whether it is inside an `"$each"` element (where `{{item}}` exists). */
+function* strings(node: unknown, path: string, inEach = false): Generator<[string, string, boolean]> {
+  if (typeof node === 'string') yield [node, path, inEach];
+  else if (Array.isArray(node)) for (const [i, item] of node.entries()) yield* strings(item, `${path}[${i}]`, inEach);
+  else if (isObject(node)) {
+    const each = inEach || typeof node.$each === 'string';
+    for (const [key, value] of Object.entries(node)) yield* strings(value, `${path}.${key}`, key === '$each' ? inEach : each);
+  }
 }
 
 /** Values as long as they get, for the size check: a reason of markup characters, long ids and zones. */
@@ -66,7 +73,12 @@ export function worstCaseVariables(kind: ApprovalKindName): Variables {
     pc_url: url,
     mobile_url: url,
   };
-  for (const name of TEMPLATE_VARIABLES[kind]) vars[name] ??= name === 'dates' ? '12-31 ↔ 01-01' : name === 'time' ? '23:59' : datetime;
+  const own = kindNamed(kind).templateVariables;
+  for (const [name, value] of Object.entries(own.worstCase)) {
+    vars[name] = value;
+    if (own.localized?.includes(name)) for (const locale of LOCALES) vars[`${name}_${locale}`] = value;
+  }
+  for (const name of TEMPLATE_VARIABLES[kind]) vars[name] ??= datetime;
   return vars;
 }
 
@@ -94,9 +106,14 @@ export function checkTemplate(key: TemplateKey, template: unknown, file: string)
   if (!isObject(template.header)) throw fail('$.header', 'is missing or not an object');
   if (!isObject(template.body) || !Array.isArray(template.body.elements)) throw fail('$.body.elements', 'is missing or not an array');
   const kind = key.split('.')[0] as ApprovalKindName;
-  const known = TEMPLATE_VARIABLES[kind];
   const used = new Set<string>();
-  for (const [text, path] of strings(template, '$')) {
+  for (const [text, path, inEach] of strings(template, '$')) {
+    const known = inEach ? [...TEMPLATE_VARIABLES[kind], 'item'] : TEMPLATE_VARIABLES[kind];
+    if (path.endsWith('.$each')) {
+      const lists = LIST_VARIABLES[kind];
+      if (!lists.includes(text)) throw fail(path, `names "${text}", which is not a list; lists: ${lists.join(', ') || 'none for this kind'}`);
+      continue;
+    }
     const condition = /\.\$(if|unless)$/.exec(path);
     if (condition) {
       if (!known.includes(text)) throw fail(path, `names unknown variable "${text}"; known: ${known.join(', ')}`);

@@ -1,7 +1,8 @@
 // A readable text view of a card as a client in one locale would show it (demo and CLI output).
 import { isObject, type Json } from '../ingest/envelope.js';
+import type { Locale } from './locales.js';
 
-export type Locale = 'zh_cn' | 'en_us' | 'ja_jp';
+export type { Locale };
 
 function decodeReferences(text: string): string {
   return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)));

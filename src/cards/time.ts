@@ -97,11 +97,40 @@ export interface FormattedTime {
   full: string;
 }
 
-export function formatInstant(epochMs: number, zone: string): FormattedTime {
+export interface FormattedTimeParts extends FormattedTime {
+  /** `2022-08-24` */
+  date: string;
+  /** `GMT+8` */
+  offset: string;
+}
+
+/** An instant as `zone` reads it, with the parts a range is put together from. */
+export function formatInstantParts(epochMs: number, zone: string): FormattedTimeParts {
   const p = wallClockAt(zone, epochMs);
   const time = `${pad(p.hour)}:${pad(p.minute)}`;
   const monthDay = `${pad(p.month)}-${pad(p.day)}`;
-  return { time, monthDay, full: `${p.year}-${monthDay} ${time} (${gmtOffset(zoneOffset(zone, epochMs))})` };
+  const date = `${p.year}-${monthDay}`;
+  const offset = gmtOffset(zoneOffset(zone, epochMs));
+  return { time, monthDay, date, offset, full: `${date} ${time} (${offset})` };
+}
+
+export function formatInstant(epochMs: number, zone: string): FormattedTime {
+  const { time, monthDay, full } = formatInstantParts(epochMs, zone);
+  return { time, monthDay, full };
+}
+
+/**
+ * Seconds from one normalized wall clock to another as a calendar reads them, whatever the zone:
+ * a day off across a daylight-saving change is still 24 hours of calendar.
+ */
+export function wallClockSeconds(from: string, to: string): number {
+  const utc = (wallClock: string) => {
+    const [date, time] = wallClock.split(' ') as [string, string];
+    const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+    const [hour, minute, second] = time.split(':').map(Number) as [number, number, number];
+    return Date.UTC(year, month - 1, day, hour, minute, second);
+  };
+  return (utc(to) - utc(from)) / 1000;
 }
 
 export function isTimeZone(zone: string): boolean {

@@ -1,6 +1,7 @@
 // The card content for a delivery: one approval's card (from templates/ or the card builder), or a
 // digest of several, with each employee's times in their own zone and, on cards for the team, the
 // employee's name in the headline and the chat-list preview.
+import { kindNamed } from '../approvals/index.js';
 import type { ApprovalEvent } from '../approvals/types.js';
 import type { Brand } from '../cards/approval-link.js';
 import { renderBuilderCard, renderCard, type CardContext } from '../cards/card.js';
@@ -38,17 +39,9 @@ export interface EmployeeNames {
 
 const eventOf = (delivery: Delivery) => JSON.parse(delivery.payload ?? 'null') as ApprovalEvent;
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** The day the approval is about, in the employee's calendar as far as it is known before the zone. */
 export function approvalDay(event: ApprovalEvent, fallbackZone: string): string {
-  if (event.kind === 'shift') return event.shiftTime.slice(0, 10);
-  let format = dayFormats.get(fallbackZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone: fallbackZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dayFormats.set(fallbackZone, format);
-  }
-  return format.format(event.remedyAt);
+  return kindNamed(event.kind).day(event, fallbackZone);
 }
 
 export function cardContents(deps: CardContentDeps): CardContents {
@@ -63,7 +56,7 @@ export function cardContents(deps: CardContentDeps): CardContents {
   };
   /** Employee cards (DMs) are addressed to the employee: no name, so they are asked none. */
   const contextFor = async (event: ApprovalEvent, audience: Delivery['audience']): Promise<CardContext> => {
-    const employee = event.kind === 'remedy' ? { userId: event.employeeUserId } : { userId: event.employeeUserId, openId: event.employeeOpenId };
+    const employee = kindNamed(event.kind).identity(event);
     const [{ zone }, employeeName] = await Promise.all([
       deps.zones.zoneFor(employee, approvalDay(event, teamZone)),
       audience === 'employee' ? undefined : nameFor(employee),

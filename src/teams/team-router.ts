@@ -1,6 +1,7 @@
 // Decides an event's team chats by looking the employee up (through the cache), and names the
 // employee for team cards. Configuration problems — a missing scope, a chat the bot is not in —
 // are warned about once each, not once per card; an employee who matches no chat once a day.
+import { kindNamed } from '../approvals/index.js';
 import type { ApprovalEvent } from '../approvals/types.js';
 import { approvalDay } from '../delivery/card-content.js';
 import type { Lookup, LookupFailure } from '../feishu/directory.js';
@@ -28,7 +29,7 @@ const FALLBACKS: Record<string, string> = {
 };
 
 export function employeeOf(event: ApprovalEvent): Employee {
-  return event.kind === 'remedy' ? { userId: event.employeeUserId } : { userId: event.employeeUserId, openId: event.employeeOpenId };
+  return kindNamed(event.kind).identity(event);
 }
 
 export function teamRouter(deps: TeamRouterDeps) {

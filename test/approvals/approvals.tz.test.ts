@@ -29,7 +29,7 @@ describe('registry', () => {
   it('maps event types, trimmed, to kinds', () => {
     expect(kindForEventType(' approval.instance.remedy_group_update_v4')?.kind).toBe('remedy');
     expect(kindForEventType('shift_approval\n')?.kind).toBe('shift');
-    expect(kindForEventType('leave_approval')).toBeUndefined();
+    expect(kindForEventType('calendar.calendar.event.changed_v4')).toBeUndefined();
     expect(kindForEventType('Shift_Approval')).toBeUndefined();
   });
 });

@@ -20,7 +20,9 @@ const REMEDY: RemedyApproved = { kind: 'remedy', instanceCode: 'I-1', employeeUs
 
 describe('template checks at start-up', () => {
   it('loads the built-in templates', () => {
-    expect(Object.keys(loadTemplates()).sort()).toEqual(['remedy.employee', 'remedy.team', 'shift.employee', 'shift.team']);
+    expect(Object.keys(loadTemplates()).sort()).toEqual(
+      ['leave', 'out', 'overtime', 'remedy', 'shift', 'trip'].flatMap((kind) => [`${kind}.employee`, `${kind}.team`]),
+    );
   });
 
   it('takes a file of TEMPLATES_DIR instead of the built-in one, and the others as they are', () => {
@@ -78,6 +80,23 @@ describe('template checks at start-up', () => {
     expect(renderTemplate({ t }, { a: '1', b: '1' })).toEqual({ t: 'AB' });
     expect(renderTemplate({ t }, { a: '1', b: '' })).toEqual({ t: 'A-' });
     expect(renderTemplate({ t }, { a: '', b: '1' })).toEqual({ t: 'none' });
+  });
+
+  const tripCard = (elements: unknown[]) => JSON.stringify({ schema: '2.0', header: { title: { tag: 'plain_text', content: '出差 {{range}}' } }, body: { elements: [md('{{legs}} {{instance_code}}'), ...elements] } });
+
+  it.each([
+    ['"$each" over a variable that is no list', tripCard([{ $each: 'legs', tag: 'person', user_id: '{{item}}' }]), /trip\.team\.json: \$\.body\.elements\[1\]\.\$each: names "legs", which is not a list; lists: trip_peer_ids/],
+    ['{{item}} outside "$each"', tripCard([md('{{item}}')]), /\$\.body\.elements\[1\]\.content: unknown variable \{\{item\}\}/],
+    ['a new kind without its required variables', tripCard([]).replace('{{range}}', 'soon'), /trip\.team\.json: \$: required variable \{\{range\}\} not used/],
+  ])('checks the new kinds’ templates too: %s', (_, text, message) => {
+    expect(() => loadTemplates(overrideWith('trip.team.json', text))).toThrow(message);
+  });
+
+  it('takes an override that repeats a person element per fellow traveller and words a value per language', () => {
+    const text = tripCard([{ $each: 'trip_peer_ids', tag: 'person', user_id: '{{item}}' }, { tag: 'markdown', content: '{{duration}}', i18n_content: { en_us: '{{duration}}', ja_jp: '{{duration_ja_jp}}' } }]);
+    expect(() => loadTemplates(overrideWith('trip.team.json', text))).not.toThrow();
+    const dir = overrideWith('leave.employee.json', JSON.stringify({ schema: '2.0', header: { title: { tag: 'plain_text', content: '{{range}}' } }, body: { elements: [md('{{period}} {{leave_type_en_us}} {{instance_code}}')] } }));
+    expect(() => loadTemplates(dir)).not.toThrow();
   });
 
   it('names the file in the error', () => {

@@ -132,12 +132,12 @@ describe('bad input, with an encrypt key and a verification token set', () => {
   });
 
   it('acknowledges a verified event of an unknown type with 200, logs its type and sends nothing', async () => {
-    const event = { schema: '2.0', header: { event_id: 'ev_unknown_1', event_type: 'leave_approval', token: APP.verificationToken, app_id: APP.appId }, event: {} };
+    const event = { schema: '2.0', header: { event_id: 'ev_unknown_1', event_type: 'calendar.calendar.event.changed_v4', token: APP.verificationToken, app_id: APP.appId }, event: {} };
     const response = await h.push(event);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, outcome: 'ignored' });
-    expect(h.logs.some((l) => l.includes('"eventType":"leave_approval"'))).toBe(true);
-    expect((await h.bot.store.deliveries({ eventId: 'ev_unknown_1' }))).toEqual([]);
+    expect(h.logs.some((l) => l.includes('"eventType":"calendar.calendar.event.changed_v4"'))).toBe(true);
+    expect(await h.bot.store.deliveries({ eventId: 'ev_unknown_1' })).toEqual([]);
   });
 
   it('stores a known type with invalid fields as rejected, with the reason, and sends nothing', async () => {

@@ -81,7 +81,7 @@ describe('GET /metrics', () => {
     await h.push(remedySeedEvent({ ...identity, eventId: 'ev_m1' }));
     await h.push(remedySeedEvent({ ...identity, eventId: 'ev_m1' }));
     await h.push(shiftSeedEvent(identity, { shift_time: 'soon' }));
-    await h.push({ schema: '2.0', header: { event_id: 'ev_m3', event_type: 'leave_approval', token: APP.verificationToken, app_id: APP.appId }, event: {} });
+    await h.push({ schema: '2.0', header: { event_id: 'ev_m3', event_type: 'calendar.calendar.event.changed_v4', token: APP.verificationToken, app_id: APP.appId }, event: {} });
     await fetch(h.webhook, { method: 'POST', body: 'not json' });
     await eventually(async () => (await h!.bot.store.deliveries({ status: 'sent' })).length === 2, 'sent');
     const response = await fetch(h.bot.url + '/metrics');
@@ -90,7 +90,7 @@ describe('GET /metrics', () => {
     expect(text).toContain('approval_bot_events_total{type="approval.instance.remedy_group_update_v4",outcome="accepted"} 1');
     expect(text).toContain('approval_bot_events_total{type="approval.instance.remedy_group_update_v4",outcome="duplicate"} 1');
     expect(text).toContain('approval_bot_events_total{type="shift_approval",outcome="rejected"} 1');
-    expect(text).toContain('approval_bot_events_total{type="leave_approval",outcome="ignored"} 1');
+    expect(text).toContain('approval_bot_events_total{type="calendar.calendar.event.changed_v4",outcome="ignored"} 1');
     expect(text).toContain('approval_bot_events_total{type="unverified",outcome="refused"} 1');
     expect(text).toContain('approval_bot_deliveries_total{outcome="sent"} 2');
     expect(text).toContain('approval_bot_delivery_latency_seconds_count 2');

@@ -81,6 +81,29 @@ describe('send-sample to a running bot', () => {
     ]);
   });
 
+  it('sends each attendance kind, to the employee --to names by user_id or open_id', async () => {
+    h = await startHarness();
+    const runs = [
+      ['leave', 'ou_81'],
+      ['out', 'u_82'],
+      ['overtime', 'ou_83'],
+      ['trip', 'u_84'],
+    ] as const;
+    for (const [kind, to] of runs) {
+      const result = await runCli(['send-sample', kind, '--url', h.bot.url, '--to', to], keys);
+      expect(result.stdout, kind).toContain('→ 200 {"ok":true,"outcome":"accepted"}');
+      expect(result.stdout, kind).toContain(`employee ${to.startsWith('ou_') ? 'open_id' : 'user_id'}:${to} ${TEAM_CARD}`);
+    }
+    const messages = await h.sandbox.waitForMessages(8);
+    const dms = messages.filter((m) => m.receiveIdType !== 'chat_id');
+    expect(dms.map((m) => `${m.receiveIdType}:${m.receiveId}`).sort()).toEqual(['open_id:ou_81', 'open_id:ou_83', 'user_id:u_82', 'user_id:u_84']);
+    const title = (to: string) => (dms.find((m) => m.receiveId === to)!.card.header as { title: { i18n_content: { en_us: string } } }).title.i18n_content.en_us;
+    expect(title('ou_81')).toBe('Leave approved: 12-01 09:00 → 12-03 18:00');
+    expect(title('u_82')).toBe('Out of office approved: 12-01 14:00 → 17:30');
+    expect(title('ou_83')).toBe('Overtime approved: 12-01 → 12-02');
+    expect(title('u_84')).toBe('Business trip approved: 12-01 08:00 → 12-03 20:00');
+  });
+
   it('--to refuses a chat id, and an open_id for remedy, saying why; nothing is sent', async () => {
     const bot = await counter();
     const chat = await runCli(['send-sample', 'shift', '--url', bot.url, '--to', 'oc_team'], keys);

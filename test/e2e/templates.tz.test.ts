@@ -77,6 +77,25 @@ describe('npm run cli -- render', () => {
     expect(stdout).toContain('  **In Asia/Shanghai:** 2022-08-24 17:23 (GMT+8)');
   });
 
+  it.each([
+    ['leave', '  Leave approved: 09-05 00:00 → 09-07 00:00', '  **Leave type:** Personal leave'],
+    ['out', '  Out of office approved: 05-15 15:00 → 18:00', '  **Duration:** 3 hours'],
+    ['overtime', '  Overtime approved: 12-01 12:00 → 12-02 12:00', '  **Duration:** 2 hours'],
+    ['trip', '  Business trip approved: 08-25 12:00 → 09-01 00:00', '  • 中国/北京市/北京市/朝阳区 → 美国 · 2022-08-25 12:00 → 2022-09-01 00:00 (GMT+8) · 飞机 · 往返'],
+  ])('renders the %s sample', async (kind, title, line) => {
+    const { code, stdout } = await runCli(['render', '--sample', kind, '--audience', 'employee', '--locale', 'en_us'], {});
+    expect(code).toBe(0);
+    expect(stdout).toContain(`── ${kind}.employee · zone Asia/Shanghai · `);
+    expect(stdout).toContain(`[en_us]\n${title}\n`);
+    expect(stdout).toContain(`${line}\n`);
+  });
+
+  it('names the kinds it has samples of', async () => {
+    const { code, stderr } = await runCli(['render', '--sample', 'vacation'], {});
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^--sample must be one of remedy, shift, leave, out, overtime, trip/);
+  });
+
   it('renders an event file with a template directory', async () => {
     const event = tempFile('event.json', JSON.stringify(shiftSeedEvent({ appId: APP.appId }, { return_time: '' })));
     const templates = tempFile('shift.employee.json', JSON.stringify({ schema: '2.0', header: { title: { tag: 'plain_text', content: 'Swap {{dates}}' } }, body: { elements: [{ tag: 'markdown', content: '{{shift_datetime}} {{instance_code}}' }] } }));

@@ -13,6 +13,11 @@ const events: ApprovalEvent[] = [
   { kind: 'shift', instanceCode: 'S1', employeeOpenId: 'ou1', shiftTime: '2018-12-01 12:00:00', returnTime: '2018-12-02 12:00:00', reason: 'seed' },
   { kind: 'shift', instanceCode: 'S2', employeeOpenId: 'ou1', shiftTime: '2026-03-29 02:30:00', returnTime: '2026-10-25 02:30:00', reason: 'Berlin DST' },
   { kind: 'shift', instanceCode: 'S3', employeeOpenId: 'ou1', shiftTime: '2026-03-08 02:30:00', returnTime: null, reason: 'New York gap' },
+  // Spans across daylight-saving changes, and a leave whose duration comes from its wall clocks
+  { kind: 'leave', instanceCode: 'L1', employeeOpenId: 'ou1', leaveType: { zh_cn: '年假' }, start: '2026-03-07 09:00:00', end: '2026-03-09 18:00:00', intervalSeconds: null, unit: 'DAY', reason: '' },
+  { kind: 'out', instanceCode: 'O1', employeeOpenId: 'ou1', outType: {}, start: '2026-10-25 01:30:00', end: '2026-10-25 03:30:00', intervalSeconds: null, unit: 'HOUR', reason: '' },
+  { kind: 'overtime', instanceCode: 'W1', employeeOpenId: 'ou1', overtimeType: {}, ranges: [{ start: '2026-11-01 00:30:00', end: '2026-11-01 02:30:00' }, { start: '2026-11-02 19:00:00', end: '2026-11-02 21:00:00' }], intervalSeconds: 14400, reason: '' },
+  { kind: 'trip', instanceCode: 'T1', employeeOpenId: 'ou1', legs: [{ start: '2026-03-28 20:00:00', end: '2026-03-29 03:00:00', departure: 'A', destination: 'B', transportation: '', tripType: '' }], intervalSeconds: null, peers: ['ou2'], reason: '' },
 ];
 for (const zone of ['Asia/Shanghai', 'Asia/Tokyo', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'UTC']) {
   for (const event of events) {
