@@ -1,7 +1,7 @@
 // `npm run demo`: the bot end to end without a Feishu account. Starts the sandbox Open Platform
 // (with two teams: each team chat has its own people) and the bot on a temporary database, pushes
-// both seed examples encrypted and signed, and prints every card that arrived: each employee's
-// DM, and one card in each team's chat, naming the employee. `npm run demo -- --ws` receives them
+// the example of each attendance approval (补卡, 换班, 请假, 外出, 加班, 出差) encrypted and signed, and
+// prints every card that arrived: each employee's DM, and one card in their team's chat, naming them. `npm run demo -- --ws` receives them
 // over the long connection instead.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,16 +14,26 @@ import { WEBHOOK_PATH } from './receivers/webhook.js';
 import { pushEvent } from './sandbox/feishu-push.js';
 import { startSandbox, type Sandbox, type SandboxMessage } from './sandbox/open-platform.js';
 import { SANDBOX_APP, sandboxEnv } from './sandbox/sandbox-settings.js';
-import { remedySeedEvent, shiftSeedEvent } from './sandbox/seed-events.js';
+import { leaveSeedEvent, outSeedEvent, overtimeSeedEvent, remedySeedEvent, shiftSeedEvent, tripSeedEvent } from './sandbox/seed-events.js';
 
 const DEMO = SANDBOX_APP;
 const describeDatabase = (config: Config) => (config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL');
-/** Two teams; the 补卡 seed's employee (g12xxxxg) is in sales, the 换班 seed's (xxx / ou_xxx) in ops. */
+/**
+ * Two teams, by the employees of the seed examples: sales has the 补卡 (g12xxxxg), 请假 (g6964xxx)
+ * and 出差 (abc456) employees, ops the 换班 and 加班 (xxx) and 外出 (g6964gd3) ones.
+ */
 const TEAMS = {
-  chats: { oc_demo_sales: { members: ['g12xxxxg', 'u_sales_manager'] }, oc_demo_ops: { members: ['xxx', 'u_ops_manager'] } },
+  chats: {
+    oc_demo_sales: { members: ['g12xxxxg', 'g6964xxx', 'abc456', 'u_sales_manager'] },
+    oc_demo_ops: { members: ['xxx', 'g6964gd3', 'u_ops_manager'] },
+  },
   users: {
     g12xxxxg: { openId: 'ou_g12xxxxg', name: '张三', departments: [] },
     xxx: { openId: 'ou_xxx', name: '李四', departments: [] },
+    g6964xxx: { openId: 'ou_g6964xxx', name: '王小明', departments: [] },
+    g6964gd3: { openId: 'ou_g6964gd3', name: '陈静', departments: [] },
+    abc456: { openId: 'ou_0e188d8010729123', name: '刘洋', departments: [] },
+    abc123: { openId: 'ou_0e188d8010729321', name: '周婷', departments: [] },
     u_sales_manager: { openId: 'ou_sales_manager', name: '王经理', departments: [] },
     u_ops_manager: { openId: 'ou_ops_manager', name: '赵经理', departments: [] },
   },
@@ -40,7 +50,7 @@ function printCard(message: SandboxMessage): void {
 }
 
 async function printCards(sandbox: Sandbox): Promise<number> {
-  const expected = 4; // each seed: the employee, and the chat of the employee's team
+  const expected = 12; // each of the six seeds: the employee, and the chat of the employee's team
   const cards = await sandbox.waitForMessages(expected, 15_000);
   console.log(`\n${cards.length} cards arrived at the sandbox Open Platform:`);
   // Arrival order is a race between parallel sends; show each approval's cards together.
@@ -73,6 +83,10 @@ async function main(): Promise<number> {
     const seeds = [
       ['补卡 seed, approval.instance.remedy_group_update_v4', remedySeedEvent(identity)],
       ['换班 seed, shift_approval', shiftSeedEvent(identity)],
+      ['请假 seed, leave_approvalV2', leaveSeedEvent(identity)],
+      ['外出 seed, out_approval', outSeedEvent(identity)],
+      ['加班 seed, work_approval', overtimeSeedEvent(identity)],
+      ['出差 seed, approval.instance.trip_group_update_v4', tripSeedEvent(identity)],
     ] as const;
     if (overWs) {
       console.log(`Bot: long connection (EVENT_MODE=ws), database ${describeDatabase(config)}, zone ${config.timezone}\n`);
