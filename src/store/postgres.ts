@@ -12,8 +12,8 @@ import type { Logger } from '../log.js';
 import { describeError } from '../feishu/sdk-logger.js';
 import { migratePostgres, postgresVersion, POSTGRES_SCHEMA_VERSION, type PostgresMigrationResult } from './postgres-schema.js';
 import { SchemaError } from './sqlite-schema.js';
-import type { Delivery, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
-import { SELECT_DELIVERIES, toDelivery, type DeliveryRow } from './delivery-row.js';
+import type { Delivery, NewDelivery, NewEvent, RecordResult, Store } from './store.js';
+import { SELECT_DELIVERIES, toDelivery, toStoredEvent, type DeliveryRow } from './rows.js';
 
 export const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
@@ -207,17 +207,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     async event(eventId) {
       const row = (await query('SELECT * FROM events WHERE event_id = $1', [eventId])).rows[0];
       if (!row) return undefined;
-      const stored: StoredEvent = {
-        eventId: row.event_id as string,
-        eventType: row.event_type as string,
-        kind: (row.kind ?? undefined) as StoredEvent['kind'],
-        instanceCode: (row.instance_code ?? undefined) as string | undefined,
-        status: row.status as StoredEvent['status'],
-        reason: (row.reason ?? undefined) as string | undefined,
-        payload: (row.payload ?? undefined) as string | undefined,
-        receivedAt: row.received_at as number,
-      };
-      return stored;
+      return toStoredEvent(row);
     },
 
     async dueDeliveries(now, limit, exclude) {

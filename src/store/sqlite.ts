@@ -4,10 +4,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Delivery, NewDelivery, NewEvent, RecordResult, Store, StoredEvent } from './store.js';
+import type { Delivery, NewDelivery, NewEvent, RecordResult, Store } from './store.js';
 import { migrate, SCHEMA_VERSION, type MigrationResult } from './sqlite-schema.js';
 import { walSync } from './wal-sync.js';
-import { SELECT_DELIVERIES, toDelivery, type DeliveryRow } from './delivery-row.js';
+import { SELECT_DELIVERIES, toDelivery, toStoredEvent, type DeliveryRow } from './rows.js';
 
 // A team delivery that may be folded into a digest: due, pending, and never attempted (an
 // attempted one may have reached the chat already and must be resent as itself, same uuid).
@@ -157,17 +157,7 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
     event(eventId) {
       const row = selectEvent.get(eventId) as Record<string, unknown> | undefined;
       if (!row) return undefined;
-      const stored: StoredEvent = {
-        eventId: row.event_id as string,
-        eventType: row.event_type as string,
-        kind: (row.kind ?? undefined) as StoredEvent['kind'],
-        instanceCode: (row.instance_code ?? undefined) as string | undefined,
-        status: row.status as StoredEvent['status'],
-        reason: (row.reason ?? undefined) as string | undefined,
-        payload: (row.payload ?? undefined) as string | undefined,
-        receivedAt: row.received_at as number,
-      };
-      return stored;
+      return toStoredEvent(row);
     },
 
     dueDeliveries(now, limit, exclude) {

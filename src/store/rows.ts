@@ -1,6 +1,19 @@
-// A row of the outbox as both stores read it (SQLite and PostgreSQL share the columns), joined
-// with its event's kind, instance code and payload.
-import type { Delivery, DeliveryStatus } from './store.js';
+// Rows as both stores read them (SQLite and PostgreSQL share the columns): an inbox event, and an
+// outbox delivery joined with its event's kind, instance code and payload.
+import type { Delivery, DeliveryStatus, StoredEvent } from './store.js';
+
+export function toStoredEvent(row: Record<string, unknown>): StoredEvent {
+  return {
+    eventId: row.event_id as string,
+    eventType: row.event_type as string,
+    kind: (row.kind ?? undefined) as StoredEvent['kind'],
+    instanceCode: (row.instance_code ?? undefined) as string | undefined,
+    status: row.status as StoredEvent['status'],
+    reason: (row.reason ?? undefined) as string | undefined,
+    payload: (row.payload ?? undefined) as string | undefined,
+    receivedAt: row.received_at as number,
+  };
+}
 
 export interface DeliveryRow {
   id: number;
