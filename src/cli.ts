@@ -18,7 +18,7 @@ import { openSqliteStore } from './store/sqlite.js';
 import type { Delivery, DeliveryStatus, Store } from './store/store.js';
 
 const USAGE = `usage:
-  npm run cli -- deliveries [--status pending|sent|dead|digested] [--limit N]
+  npm run cli -- deliveries [--status pending|sent|dead|digested|cancelled] [--limit N]
   npm run cli -- requeue <delivery id> [<delivery id> …]
   npm run cli -- requeue --all-dead
   npm run cli -- backup <file>
@@ -41,7 +41,7 @@ kind) or an open_id ou_… (any kind but remedy); not a chat. --<field> <value> 
 event (e.g. --remedy_reason hi). A failed post prints one line (e.g. ECONNREFUSED 127.0.0.1:3000
 on POST /webhook/event) and exits 1; the post gives up after 10 s.`;
 
-const STATUSES: readonly DeliveryStatus[] = ['pending', 'sent', 'dead', 'digested'];
+const STATUSES: readonly DeliveryStatus[] = ['pending', 'sent', 'dead', 'digested', 'cancelled'];
 
 function age(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -68,8 +68,12 @@ export function deliveryTable(rows: readonly Delivery[], now: number): string {
 
 /** Why the row went where it went (a route row: every chat and why or why not), then its last error. */
 function note(d: Delivery): string {
-  const error = d.lastError === null ? '' : `error: ${d.lastError.replace(/\s+/g, ' ').slice(0, 120)}`;
-  return [d.decision ?? '', error].filter((s) => s !== '').join(' · ');
+  const last = d.lastError?.replace(/\s+/g, ' ').slice(0, 120);
+  // A cancelled row's last words are why it was cancelled, not an error.
+  const error = last === undefined ? '' : d.status === 'cancelled' ? last : `error: ${last}`;
+  const edits = d.audience === 'edit' ? `revoked: edits the card of delivery ${d.targetId}` : '';
+  const revoked = d.revokedBy !== null && d.audience !== 'edit' ? `approval revoked (${d.revokedBy})` : '';
+  return [d.decision ?? '', edits, revoked, error].filter((s) => s !== '').join(' · ');
 }
 
 /** DATABASE_URL's file (environment or ./.env), which must exist: the CLI never creates one. */

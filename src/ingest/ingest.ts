@@ -2,6 +2,7 @@
 // plan the deliveries and store it all in one transaction. Nothing here waits for the IM API.
 import { createHash } from 'node:crypto';
 import { kindForEventType } from '../approvals/index.js';
+import { isRevertEventType, readRevocation } from '../approvals/revert.js';
 import type { Recipient } from '../approvals/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -49,9 +50,10 @@ export function createIngest(deps: IngestDeps) {
   const record = groupCommit(deps.store);
 
   /** Resolves once the event is durably stored (or known as a duplicate); rejects if it could not be. */
-  return async function ingest(envelope: EventEnvelope, source: string): Promise<IngestOutcome> {
+  async function ingest(envelope: EventEnvelope, source: string): Promise<IngestOutcome> {
     const base = { eventId: envelope.eventId, eventType: envelope.eventType, receivedAt: now() };
     const kind = kindForEventType(envelope.eventType);
+    if (!kind && isRevertEventType(envelope.eventType)) return revoke(envelope, source, base);
     let entry: NewEvent;
     let deliveries: ReturnType<typeof planDeliveries> = [];
 
@@ -74,6 +76,7 @@ export function createIngest(deps: IngestDeps) {
     }
 
     const stored = await record(entry, deliveries);
+    if (stored === 'revoked') entry = { ...entry, status: 'ignored', reason: 'revoked before this approval arrived: no card is sent' };
     const outcome: IngestOutcome = {
       outcome: stored === 'duplicate' ? 'duplicate' : entry.status,
       eventId: envelope.eventId,
@@ -86,7 +89,49 @@ export function createIngest(deps: IngestDeps) {
     else deps.log.info(`event ${outcome.outcome}`, fields);
     if (stored === 'stored' && entry.status === 'accepted') deps.onAccepted?.();
     return outcome;
-  };
+  }
+
+  /**
+   * A revocation: stored, and the revoked approval's cards dealt with, in one transaction (cancelled
+   * if never sent, else an edit each); rare enough to go alone rather than in a group commit.
+   */
+  async function revoke(envelope: EventEnvelope, source: string, base: Pick<NewEvent, 'eventId' | 'eventType' | 'receivedAt'>): Promise<IngestOutcome> {
+    const read = readRevocation(envelope.eventType, envelope.payload);
+    let outcome: IngestOutcome;
+    let fields: Record<string, unknown> = {};
+    if (!read.ok) {
+      // Not marked as a revocation (action): only a readable one may hold back a late approval.
+      const stored = await record({ ...base, status: read.outcome, reason: read.reason, payload: serialise(envelope.payload) }, []);
+      outcome = { outcome: stored === 'duplicate' ? 'duplicate' : read.outcome, eventId: base.eventId, eventType: base.eventType, ...(stored === 'duplicate' ? {} : { reason: read.reason }) };
+    } else {
+      const { revocation } = read;
+      const result = await deps.store.recordRevocation({
+        ...base,
+        action: 'revoke',
+        ...(revocation.kind ? { kind: revocation.kind } : {}),
+        instanceCode: revocation.instanceCode,
+        status: 'accepted',
+        payload: JSON.stringify(revocation),
+      });
+      await deps.store.durable();
+      fields = { instanceCode: revocation.instanceCode };
+      if (result.result === 'duplicate') outcome = { outcome: 'duplicate', eventId: base.eventId, eventType: base.eventType };
+      else if (result.outcome === 'unknown') {
+        outcome = { outcome: 'ignored', eventId: base.eventId, eventType: base.eventType, reason: `no approval of instance ${revocation.instanceCode} was seen: nothing to revoke` };
+      } else {
+        outcome = { outcome: 'accepted', eventId: base.eventId, eventType: base.eventType };
+        fields = { ...fields, revoked: result.approvalEventId, cancelled: result.cancelled, edits: result.edits };
+        deps.onAccepted?.();
+      }
+    }
+    deps.metrics?.event(envelope.eventType, outcome.outcome);
+    const logged = { source, ...outcome, ...fields };
+    if (outcome.outcome === 'rejected') deps.log.warn('revocation rejected', logged);
+    else deps.log.info(`revocation ${outcome.outcome}`, logged);
+    return outcome;
+  }
+
+  return ingest;
 }
 
 function serialise(payload: unknown): string {

@@ -68,6 +68,25 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       INSERT INTO schema_version VALUES (0);
     `,
   },
+  {
+    version: 2,
+    title: 'revocations (revoke events, card edits, cancelled sends)',
+    sql: `
+      ALTER TABLE deliveries DROP CONSTRAINT deliveries_audience_check;
+      ALTER TABLE deliveries ADD CONSTRAINT deliveries_audience_check CHECK (audience IN ('employee', 'team', 'digest', 'route', 'edit'));
+      ALTER TABLE deliveries DROP CONSTRAINT deliveries_status_check;
+      ALTER TABLE deliveries ADD CONSTRAINT deliveries_status_check CHECK (status IN ('pending', 'sent', 'dead', 'digested', 'cancelled'));
+      ALTER TABLE deliveries ADD COLUMN target_id BIGINT REFERENCES deliveries (id) ON DELETE CASCADE;
+      CREATE INDEX deliveries_target ON deliveries (target_id) WHERE target_id IS NOT NULL;
+
+      ALTER TABLE events ADD COLUMN action TEXT NOT NULL DEFAULT 'approve' CHECK (action IN ('approve', 'revoke'));
+      ALTER TABLE events ADD COLUMN revoked_by TEXT;
+      DROP INDEX events_business_key;
+      CREATE UNIQUE INDEX events_business_key ON events (kind, instance_code) WHERE status = 'accepted' AND action = 'approve';
+      CREATE UNIQUE INDEX events_revocation_key ON events (instance_code) WHERE status = 'accepted' AND action = 'revoke';
+      CREATE INDEX events_instance ON events (instance_code) WHERE instance_code IS NOT NULL;
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.at(-1)!.version;

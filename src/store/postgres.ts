@@ -12,7 +12,8 @@ import type { Logger } from '../log.js';
 import { describeError } from '../feishu/sdk-logger.js';
 import { migratePostgres, postgresVersion, POSTGRES_SCHEMA_VERSION, type PostgresMigrationResult } from './postgres-schema.js';
 import { SchemaError } from './sqlite-schema.js';
-import type { Delivery, NewDelivery, NewEvent, RecordResult, Store } from './store.js';
+import { editUuid, planRevocation, revokedFirstReason, unknownInstanceReason, type RevocableRow } from './revocation-plan.js';
+import type { Delivery, NewDelivery, NewEvent, RecordResult, RevocationResult, Store } from './store.js';
 import { SELECT_DELIVERIES, toDelivery, toStoredEvent, type DeliveryRow } from './rows.js';
 
 export const POSTGRES_URL = /^postgres(ql)?:\/\//;
@@ -154,7 +155,26 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     }
   }
 
-  async function recordEvents(batch: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>): Promise<RecordResult[]> {
+  async function recordEvents(input: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>): Promise<RecordResult[]> {
+    // Approvals whose instance was revoked first (Feishu's pushes are not ordered) are kept as
+    // ignored, without deliveries. One indexed look for the whole batch.
+    const approvals = input.filter((i) => i.event.status === 'accepted' && (i.event.action ?? 'approve') === 'approve');
+    const revokedFirst = new Map<string, string>();
+    if (approvals.length > 0) {
+      const found = await query<{ instance_code: string; kind: string | null; event_id: string }>(
+        "SELECT DISTINCT ON (instance_code, kind) instance_code, kind, event_id FROM events WHERE action = 'revoke' AND instance_code = ANY($1::text[]) ORDER BY instance_code, kind, received_at",
+        [approvals.map((a) => a.event.instanceCode)],
+      );
+      for (const r of found.rows) revokedFirst.set(`${r.kind ?? ''}\n${r.instance_code}`, r.event_id);
+    }
+    const revokedBy = (event: NewEvent) =>
+      event.status === 'accepted' && (event.action ?? 'approve') === 'approve'
+        ? (revokedFirst.get(`${event.kind}\n${event.instanceCode}`) ?? revokedFirst.get(`\n${event.instanceCode}`))
+        : undefined;
+    const batch = input.map((item) => {
+      const by = revokedBy(item.event);
+      return by === undefined ? item : { event: { ...item.event, status: 'ignored' as const, reason: revokedFirstReason(by) }, deliveries: [], revoked: true };
+    });
     // The same event twice in one batch: the first is the one stored.
     const first = new Map<string, number>();
     batch.forEach((item, i) => {
@@ -167,14 +187,14 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     // skips the row), and the deliveries of exactly those.
     const sql = `
       WITH incoming AS (
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::int[])
-          AS t(event_id, event_type, kind, instance_code, status, reason, payload, received_at, ord)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::int[], $10::text[])
+          AS t(event_id, event_type, kind, instance_code, status, reason, payload, received_at, ord, action)
       ), inserted AS (
-        INSERT INTO events (event_id, event_type, kind, instance_code, status, reason, payload, received_at)
-        SELECT event_id, event_type, kind, instance_code, status, reason, payload, received_at FROM incoming ORDER BY ord
+        INSERT INTO events (event_id, event_type, kind, instance_code, status, reason, payload, received_at, action)
+        SELECT event_id, event_type, kind, instance_code, status, reason, payload, received_at, action FROM incoming ORDER BY ord
         ON CONFLICT DO NOTHING
         RETURNING event_id
-      ), planned AS (${insertDeliveries(10, 'WHERE d.event_id IN (SELECT event_id FROM inserted)')}
+      ), planned AS (${insertDeliveries(11, 'WHERE d.event_id IN (SELECT event_id FROM inserted)')}
       )
       SELECT event_id FROM inserted`;
     const result = await query<{ event_id: string }>(sql, [
@@ -187,10 +207,13 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       events.map((e) => e.payload ?? null),
       events.map((e) => e.receivedAt),
       events.map((_, i) => i),
+      events.map((e) => e.action ?? 'approve'),
       ...deliveryArrays(deliveries),
     ]);
     const stored = new Set(result.rows.map((r) => r.event_id));
-    return batch.map((item, i) => (first.get(item.event.eventId) === i && stored.has(item.event.eventId) ? 'stored' : 'duplicate'));
+    return batch.map((item, i) =>
+      first.get(item.event.eventId) === i && stored.has(item.event.eventId) ? ('revoked' in item ? 'revoked' : 'stored') : 'duplicate',
+    );
   }
 
   const deliveriesWhere = async (where: string, params: unknown[]) =>
@@ -221,12 +244,14 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     },
 
     async markAttempting(id, now) {
-      await query('UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = $1, updated_at = $1 WHERE id = $2', [now, id]);
+      // Only while pending: a revocation that cancelled it first wins, and nothing is sent.
+      const result = await query("UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = $1, updated_at = $1 WHERE id = $2 AND status = 'pending'", [now, id]);
+      return result.rowCount === 1;
     },
 
     async recentAttempts(since) {
       const rows = await query<{ receive_id_type: string; receive_id: string; at: number }>(
-        "SELECT receive_id_type, receive_id, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > $1 AND audience != 'route' ORDER BY last_attempt_at",
+        "SELECT receive_id_type, receive_id, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > $1 AND audience NOT IN ('route', 'edit') ORDER BY last_attempt_at",
         [since],
       );
       return rows.rows.map((r) => ({ receiveIdType: r.receive_id_type as Delivery['receiveIdType'], receiveId: r.receive_id, at: r.at }));
@@ -241,6 +266,73 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     async markDead(id, error, now) {
       await query("UPDATE deliveries SET status = 'dead', last_error = $1, updated_at = $2 WHERE id = $3", [error, now, id]);
     },
+    async markCancelled(id, reason, now) {
+      await query("UPDATE deliveries SET status = 'cancelled', last_error = $1, updated_at = $2 WHERE id = $3", [reason, now, id]);
+    },
+
+    recordRevocation: (event) =>
+      transaction(async (client): Promise<RevocationResult> => {
+        // Revocations of one instance, arriving at several instances at once, take turns.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('revoke:' || $1))", [event.instanceCode ?? '']);
+        const seen = await client.query(
+          "SELECT 1 FROM events WHERE event_id = $1 OR (instance_code = $2 AND status = 'accepted' AND action = 'revoke') LIMIT 1",
+          [event.eventId, event.instanceCode],
+        );
+        if (seen.rowCount) return { result: 'duplicate' };
+        const kind = event.kind ?? null;
+        const approval = (
+          await client.query<{ event_id: string }>(
+            "SELECT event_id FROM events WHERE instance_code = $1 AND status = 'accepted' AND action = 'approve' AND ($2::text IS NULL OR kind = $2) ORDER BY received_at LIMIT 1 FOR UPDATE",
+            [event.instanceCode, kind],
+          )
+        ).rows[0]?.event_id;
+        const insert = (status: string, reason: string | null) =>
+          client.query(
+            `INSERT INTO events (event_id, event_type, kind, instance_code, status, reason, payload, received_at, action)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'revoke') ON CONFLICT DO NOTHING`,
+            [event.eventId, event.eventType, kind, event.instanceCode, status, reason, event.payload ?? null, event.receivedAt],
+          );
+        if (approval === undefined) {
+          if (!(await insert('ignored', unknownInstanceReason(event.instanceCode))).rowCount) return { result: 'duplicate' };
+          return { result: 'stored', outcome: 'unknown' };
+        }
+        if (!(await insert('accepted', null)).rowCount) return { result: 'duplicate' };
+        await client.query('UPDATE events SET revoked_by = $1 WHERE event_id = $2', [event.eventId, approval]);
+        // The route row first: if its decision is being recorded, this waits for it, and the next
+        // statement (a new snapshot) sees the team deliveries it made.
+        await client.query("SELECT id FROM deliveries WHERE event_id = $1 AND audience = 'route' FOR UPDATE", [approval]);
+        const rows = await client.query<RevocableRow>(
+          `SELECT id, audience, status, attempts, digest_id AS "digestId", receive_id_type AS "receiveIdType", receive_id AS "receiveId"
+           FROM deliveries WHERE event_id = $1 ORDER BY id FOR UPDATE`,
+          [approval],
+        );
+        const plan = planRevocation(rows.rows);
+        const now = event.receivedAt;
+        if (plan.cancel.length > 0) {
+          await client.query(
+            `UPDATE deliveries SET status = 'cancelled', last_error = c.reason, updated_at = $3
+             FROM unnest($1::bigint[], $2::text[]) AS c(id, reason) WHERE deliveries.id = c.id AND deliveries.status = 'pending'`,
+            [plan.cancel.map((c) => c.id), plan.cancel.map((c) => c.reason), now],
+          );
+        }
+        if (plan.edits.length > 0) {
+          await client.query(
+            `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at, retry_from, target_id)
+             SELECT $1, 'edit', e.receive_id_type, e.receive_id, e.uuid, 'pending', $5, $5, $5, $5, e.target_id
+             FROM unnest($2::text[], $3::text[], $4::text[], $6::bigint[]) AS e(receive_id_type, receive_id, uuid, target_id)
+             ON CONFLICT DO NOTHING`,
+            [
+              event.eventId,
+              plan.edits.map((e) => e.receiveIdType),
+              plan.edits.map((e) => e.receiveId),
+              plan.edits.map((e) => editUuid(event.eventId, e.targetId)),
+              now,
+              plan.edits.map((e) => e.targetId),
+            ],
+          );
+        }
+        return { result: 'stored', outcome: 'revoked', approvalEventId: approval, cancelled: plan.cancel.length, edits: plan.edits.length };
+      }),
 
     async chatBacklogged(chatId, now, min) {
       const row = (await query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM (SELECT 1 FROM deliveries WHERE receive_id = $1 AND ${freshTeam('', '$2')} LIMIT $3) t`, [chatId, now, min])).rows[0];
@@ -322,12 +414,15 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     async purgeBefore(cutoff) {
       const purged = await query(
         `DELETE FROM events WHERE received_at < $1 AND NOT EXISTS (
-           SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id AND d.status IN ('pending', 'dead', 'digested'))`,
+           SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id AND (d.status IN ('pending', 'dead', 'digested')
+         -- a card a revocation still has to edit
+         OR EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = d.id AND x.status IN ('pending', 'dead'))))`,
         [cutoff],
       );
       await query(
         `DELETE FROM deliveries WHERE audience = 'digest' AND status = 'sent' AND updated_at < $1
-           AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = deliveries.id)`,
+           AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = deliveries.id)
+           AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = deliveries.id AND x.status IN ('pending', 'dead'))`,
         [cutoff],
       );
       return purged.rowCount ?? 0;

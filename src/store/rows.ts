@@ -12,6 +12,8 @@ export function toStoredEvent(row: Record<string, unknown>): StoredEvent {
     reason: (row.reason ?? undefined) as string | undefined,
     payload: (row.payload ?? undefined) as string | undefined,
     receivedAt: row.received_at as number,
+    action: (row.action ?? 'approve') as StoredEvent['action'],
+    ...(row.revoked_by ? { revokedBy: row.revoked_by as string } : {}),
   };
 }
 
@@ -35,9 +37,11 @@ export interface DeliveryRow {
   updated_at: number;
   retry_from: number;
   decision: string | null;
+  target_id: number | null;
+  revoked_by: string | null;
 }
 
-export const SELECT_DELIVERIES = `SELECT d.*, e.kind AS kind, e.payload AS payload, e.instance_code AS instance_code FROM deliveries d LEFT JOIN events e USING (event_id)`;
+export const SELECT_DELIVERIES = `SELECT d.*, e.kind AS kind, e.payload AS payload, e.instance_code AS instance_code, e.revoked_by AS revoked_by FROM deliveries d LEFT JOIN events e USING (event_id)`;
 
 export function toDelivery(row: DeliveryRow): Delivery {
   return {
@@ -60,5 +64,7 @@ export function toDelivery(row: DeliveryRow): Delivery {
     updatedAt: row.updated_at,
     retryFrom: row.retry_from,
     decision: row.decision,
+    targetId: row.target_id ?? null,
+    revokedBy: row.revoked_by ?? null,
   };
 }

@@ -44,6 +44,19 @@ const DELIVERIES_TABLE_V3 = DELIVERIES_TABLE.replace(
   "CHECK (audience IN ('employee', 'team', 'digest', 'route'))",
 ).replace('  last_attempt_at INTEGER,', '  last_attempt_at INTEGER,\n  decision        TEXT,');
 
+// Version 4: revocations. A delivery may be an `edit` of a card already sent (target_id: the
+// delivery whose message it edits) and may end `cancelled` (revoked before it was sent). An event
+// is an approval or a revocation (`action`); an approval records the revocation that revoked it.
+const DELIVERIES_TABLE_V4 = DELIVERIES_TABLE_V3.replace(
+  "CHECK (audience IN ('employee', 'team', 'digest', 'route'))",
+  "CHECK (audience IN ('employee', 'team', 'digest', 'route', 'edit'))",
+)
+  .replace(
+    "CHECK (status IN ('pending', 'sent', 'dead', 'digested'))",
+    "CHECK (status IN ('pending', 'sent', 'dead', 'digested', 'cancelled'))",
+  )
+  .replace('  decision        TEXT,', '  decision        TEXT,\n  target_id       INTEGER REFERENCES deliveries (id) ON DELETE CASCADE,');
+
 const DELIVERIES_INDEXES = `
   -- The queue, in due order: the worker's next rows and the next wake-up are index seeks.
   CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (status, next_attempt_at, id);
@@ -52,6 +65,8 @@ const DELIVERIES_INDEXES = `
   CREATE INDEX IF NOT EXISTS deliveries_fresh_team ON deliveries (receive_id, id) WHERE status = 'pending' AND audience = 'team' AND attempts = 0;
   CREATE INDEX IF NOT EXISTS deliveries_last_attempt ON deliveries (last_attempt_at) WHERE last_attempt_at IS NOT NULL;
 `;
+
+const EDIT_INDEX = `CREATE INDEX IF NOT EXISTS deliveries_target ON deliveries (target_id) WHERE target_id IS NOT NULL;`;
 
 const columns = (db: Db, table: string) =>
   new Set((db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]));
@@ -124,6 +139,34 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE deliveries_new RENAME TO deliveries;
       `);
       db.exec(DELIVERIES_INDEXES);
+    },
+  },
+  {
+    version: 4,
+    title: 'revocations (revoke events, card edits, cancelled sends)',
+    up(db) {
+      db.exec(DELIVERIES_TABLE_V4.replace('CREATE TABLE deliveries', 'CREATE TABLE deliveries_new'));
+      db.exec(`
+        INSERT INTO deliveries_new (id, event_id, audience, receive_id_type, receive_id, uuid, status, digest_id, attempts,
+                                    next_attempt_at, last_error, message_id, created_at, updated_at, retry_from, last_attempt_at, decision)
+        SELECT id, event_id, audience, receive_id_type, receive_id, uuid, status, digest_id, attempts,
+               next_attempt_at, last_error, message_id, created_at, updated_at, retry_from, last_attempt_at, decision
+        FROM deliveries;
+        DROP TABLE deliveries;
+        ALTER TABLE deliveries_new RENAME TO deliveries;
+      `);
+      db.exec(DELIVERIES_INDEXES);
+      db.exec(EDIT_INDEX);
+      db.exec(`
+        ALTER TABLE events ADD COLUMN action TEXT NOT NULL DEFAULT 'approve' CHECK (action IN ('approve', 'revoke'));
+        ALTER TABLE events ADD COLUMN revoked_by TEXT;
+        -- One approval per kind and instance, and one revocation per instance (a generic revocation
+        -- may not know the kind); an approval and its revocation share the instance code.
+        DROP INDEX events_business_key;
+        CREATE UNIQUE INDEX events_business_key ON events (kind, instance_code) WHERE status = 'accepted' AND action = 'approve';
+        CREATE UNIQUE INDEX events_revocation_key ON events (instance_code) WHERE status = 'accepted' AND action = 'revoke';
+        CREATE INDEX events_instance ON events (instance_code) WHERE instance_code IS NOT NULL;
+      `);
     },
   },
 ];

@@ -4,9 +4,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Delivery, NewDelivery, NewEvent, RecordResult, Store } from './store.js';
+import { editUuid, planRevocation, type RevocableRow } from './revocation-plan.js';
+import type { Delivery, NewDelivery, NewEvent, RecordResult, RevocationResult, Store } from './store.js';
 import { migrate, SCHEMA_VERSION, type MigrationResult } from './sqlite-schema.js';
 import { walSync } from './wal-sync.js';
+import { revokedFirstReason, unknownInstanceReason } from './revocation-plan.js';
 import { SELECT_DELIVERIES, toDelivery, toStoredEvent, type DeliveryRow } from './rows.js';
 
 // A team delivery that may be folded into a digest: due, pending, and never attempted (an
@@ -53,11 +55,29 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
 
   const eventExists = db.prepare('SELECT 1 FROM events WHERE event_id = ?').pluck();
   const businessKeyExists = db
-    .prepare("SELECT 1 FROM events WHERE kind = ? AND instance_code = ? AND status = 'accepted'")
+    .prepare("SELECT 1 FROM events WHERE kind = ? AND instance_code = ? AND status = 'accepted' AND action = 'approve'")
     .pluck();
   const insertEvent = db.prepare(
-    `INSERT INTO events (event_id, event_type, kind, instance_code, status, reason, payload, received_at)
-     VALUES (@eventId, @eventType, @kind, @instanceCode, @status, @reason, @payload, @receivedAt)`,
+    `INSERT INTO events (event_id, event_type, kind, instance_code, status, reason, payload, received_at, action)
+     VALUES (@eventId, @eventType, @kind, @instanceCode, @status, @reason, @payload, @receivedAt, @action)`,
+  );
+  // A revocation of this instance (for this kind, or one that names no kind) seen before.
+  const revocationOf = db
+    .prepare("SELECT event_id FROM events WHERE instance_code = ? AND action = 'revoke' AND (kind IS NULL OR kind = ?) ORDER BY received_at LIMIT 1")
+    .pluck();
+  const revocationExists = db.prepare("SELECT 1 FROM events WHERE instance_code = ? AND status = 'accepted' AND action = 'revoke'").pluck();
+  const selectApproval = db
+    .prepare("SELECT event_id FROM events WHERE instance_code = ? AND status = 'accepted' AND action = 'approve' AND (? IS NULL OR kind = ?) ORDER BY received_at LIMIT 1")
+    .pluck();
+  const updateRevokedBy = db.prepare('UPDATE events SET revoked_by = ? WHERE event_id = ?');
+  const selectRevocable = db.prepare(
+    'SELECT id, audience, status, attempts, digest_id AS digestId, receive_id_type AS receiveIdType, receive_id AS receiveId FROM deliveries WHERE event_id = ? ORDER BY id',
+  );
+  const updateCancelled = db.prepare("UPDATE deliveries SET status = 'cancelled', last_error = ?, updated_at = ? WHERE id = ? AND status = 'pending'");
+  const insertEdit = db.prepare(
+    `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at, retry_from, target_id)
+     VALUES (?, 'edit', ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
+     ON CONFLICT (event_id, receive_id_type, receive_id) DO NOTHING`,
   );
   const insertDelivery = db.prepare(
     `INSERT INTO deliveries (event_id, audience, receive_id_type, receive_id, uuid, status, next_attempt_at, created_at, updated_at, retry_from, decision)
@@ -70,16 +90,17 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
   );
   const selectNextDue = db.prepare("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'").pluck();
   const selectById = db.prepare(`${SELECT_DELIVERIES} WHERE d.id = ?`);
-  const updateAttempting = db.prepare('UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, updated_at = ? WHERE id = ?');
+  const updateAttempting = db.prepare("UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'");
   const selectRecentAttempts = db.prepare(
     // Route rows send nothing: they take no place in the send limits.
-    "SELECT receive_id_type AS receiveIdType, receive_id AS receiveId, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > ? AND audience != 'route' ORDER BY last_attempt_at",
+    "SELECT receive_id_type AS receiveIdType, receive_id AS receiveId, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > ? AND audience NOT IN ('route', 'edit') ORDER BY last_attempt_at",
   );
   const updateSent = db.prepare(
     "UPDATE deliveries SET status = 'sent', message_id = ?, last_error = NULL, updated_at = ? WHERE id = ? OR (digest_id = ? AND status = 'digested')",
   );
   const updateRetry = db.prepare('UPDATE deliveries SET last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?');
   const updateDead = db.prepare("UPDATE deliveries SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?");
+  const updateCancelledOne = db.prepare("UPDATE deliveries SET status = 'cancelled', last_error = ?, updated_at = ? WHERE id = ?");
   // Counts at most `min` rows, whatever the backlog: the question is only whether it reaches min.
   const selectBacklogged = db
     .prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM deliveries INDEXED BY deliveries_fresh_team WHERE receive_id = ? AND ${freshTeam()} LIMIT ?)`)
@@ -103,11 +124,14 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
   );
   const purgeEvents = db.prepare(
     `DELETE FROM events WHERE received_at < ? AND NOT EXISTS (
-       SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id AND d.status IN ('pending', 'dead', 'digested'))`,
+       SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id AND (d.status IN ('pending', 'dead', 'digested')
+         -- a card a revocation still has to edit
+         OR EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = d.id AND x.status IN ('pending', 'dead'))))`,
   );
   const purgeDigests = db.prepare(
     `DELETE FROM deliveries WHERE audience = 'digest' AND status = 'sent' AND updated_at < ?
-       AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = deliveries.id)`,
+       AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = deliveries.id)
+           AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = deliveries.id AND x.status IN ('pending', 'dead'))`,
   );
 
   const outbox = db.prepare(
@@ -120,7 +144,13 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
   const record = db.transaction((event: NewEvent, deliveries: readonly NewDelivery[]): RecordResult => {
     if (eventExists.get(event.eventId)) return 'duplicate';
     if (event.status === 'accepted' && businessKeyExists.get(event.kind, event.instanceCode)) return 'duplicate';
-    insertEvent.run({ kind: null, instanceCode: null, reason: null, payload: null, ...event });
+    const revokedBy = event.status === 'accepted' ? (revocationOf.get(event.instanceCode, event.kind) as string | undefined) : undefined;
+    if (revokedBy !== undefined) {
+      // Revoked before it arrived (Feishu's pushes are not ordered): kept, and no card goes out.
+      insertEvent.run({ kind: null, instanceCode: null, payload: null, ...event, action: 'approve', status: 'ignored', reason: revokedFirstReason(revokedBy) });
+      return 'revoked';
+    }
+    insertEvent.run({ kind: null, instanceCode: null, reason: null, payload: null, ...event, action: event.action ?? 'approve' });
     for (const delivery of deliveries) {
       insertDelivery.run({ decision: null, ...delivery, eventId: event.eventId, status: 'pending', now: event.receivedAt });
     }
@@ -135,6 +165,24 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
     for (const team of teams) insertDelivery.run({ decision: null, ...team, eventId: route.event_id, status: 'pending', now });
     updateRouted.run(error === null ? 'sent' : 'dead', decision, error, now, routeId);
     return true;
+  });
+
+  const revoke = db.transaction((event: NewEvent): RevocationResult => {
+    if (eventExists.get(event.eventId) || revocationExists.get(event.instanceCode)) return { result: 'duplicate' };
+    const kind = event.kind ?? null;
+    const approval = selectApproval.get(event.instanceCode, kind, kind) as string | undefined;
+    const row = { kind: null, reason: null, payload: null, ...event, action: 'revoke' };
+    if (approval === undefined) {
+      insertEvent.run({ ...row, status: 'ignored', reason: unknownInstanceReason(event.instanceCode) });
+      return { result: 'stored', outcome: 'unknown' };
+    }
+    insertEvent.run({ ...row, status: 'accepted' });
+    updateRevokedBy.run(event.eventId, approval);
+    const plan = planRevocation(selectRevocable.all(approval) as RevocableRow[]);
+    const now = event.receivedAt;
+    for (const c of plan.cancel) updateCancelled.run(c.reason, now, c.id);
+    for (const e of plan.edits) insertEdit.run(event.eventId, e.receiveIdType, e.receiveId, editUuid(event.eventId, e.targetId), now, now, now, now, e.targetId);
+    return { result: 'stored', outcome: 'revoked', approvalEventId: approval, cancelled: plan.cancel.length, edits: plan.edits.length };
   });
 
   const recordMany = db.transaction((batch: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>) =>
@@ -153,6 +201,7 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
   const sync: SyncStore = {
     recordEvent: (event, deliveries) => record(event, deliveries),
     recordEvents: (batch) => recordMany(batch),
+    recordRevocation: (event) => revoke(event),
 
     event(eventId) {
       const row = selectEvent.get(eventId) as Record<string, unknown> | undefined;
@@ -167,11 +216,12 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
     },
 
     nextDueAt: () => (selectNextDue.get() as number | null) ?? undefined,
-    markAttempting: (id, now) => void updateAttempting.run(now, now, id),
+    markAttempting: (id, now) => updateAttempting.run(now, now, id).changes === 1,
     recentAttempts: (since) => selectRecentAttempts.all(since) as Array<{ receiveIdType: Delivery['receiveIdType']; receiveId: string; at: number }>,
     markSent: (id, messageId, now) => void updateSent.run(messageId, now, id, id),
     markRetry: (id, error, nextAttemptAt, now) => void updateRetry.run(error, nextAttemptAt, now, id),
     markDead: (id, error, now) => void updateDead.run(error, now, id),
+    markCancelled: (id, reason, now) => void updateCancelledOne.run(reason, now, id),
 
     chatBacklogged: (chatId, now, min) => (selectBacklogged.get(chatId, now, min) as number) >= min,
     digestCandidates: (chatId, now, limit) => (selectCandidates.all(chatId, now, limit) as DeliveryRow[]).map(toDelivery),

@@ -3,10 +3,18 @@
 import type { ApprovalKindName, ReceiveIdType, Recipient } from '../approvals/types.js';
 
 export type EventStatus = 'accepted' | 'rejected' | 'ignored';
-/** `digested`: carried by a digest delivery, which is sent (or dies) for it. */
-export type DeliveryStatus = 'pending' | 'sent' | 'dead' | 'digested';
-/** `route`: decides the team chats of an event by looking the employee up; sends nothing itself. */
-export type Audience = Recipient['audience'] | 'digest' | 'route';
+/**
+ * `digested`: carried by a digest delivery, which is sent (or dies) for it. `cancelled`: the
+ * approval was revoked before this was sent (or, for an edit, its card was never delivered).
+ */
+export type DeliveryStatus = 'pending' | 'sent' | 'dead' | 'digested' | 'cancelled';
+/**
+ * `route`: decides the team chats of an event by looking the employee up; sends nothing itself.
+ * `edit`: turns a card already sent (the target delivery's message) into its revoked state.
+ */
+export type Audience = Recipient['audience'] | 'digest' | 'route' | 'edit';
+/** An approval, or the revocation (通过并撤销) of one. */
+export type EventAction = 'approve' | 'revoke';
 
 export interface NewEvent {
   eventId: string;
@@ -18,6 +26,8 @@ export interface NewEvent {
   /** accepted: the normalized event; rejected: the envelope as received. */
   payload?: string;
   receivedAt: number;
+  /** Default `approve`. */
+  action?: EventAction;
 }
 
 export interface NewDelivery {
@@ -29,7 +39,18 @@ export interface NewDelivery {
   decision?: string;
 }
 
-export interface StoredEvent extends NewEvent {}
+export interface StoredEvent extends NewEvent {
+  action: EventAction;
+  /** An approval that was revoked: the revocation's event id. */
+  revokedBy?: string;
+}
+
+/** What recording a revocation did. */
+export type RevocationResult =
+  | { result: 'duplicate' }
+  /** `unknown`: no approval of the instance was seen (stored as ignored); `revoked`: its cards are dealt with. */
+  | { result: 'stored'; outcome: 'unknown' }
+  | { result: 'stored'; outcome: 'revoked'; approvalEventId: string; cancelled: number; edits: number };
 
 export interface Delivery {
   id: number;
@@ -57,9 +78,14 @@ export interface Delivery {
   retryFrom: number;
   /** Why it went to this recipient; for a route row, the whole decision (every chat, and why or why not). */
   decision: string | null;
+  /** For an edit: the delivery whose sent card it edits. */
+  targetId: number | null;
+  /** The event was revoked (its cards are shown revoked): the revocation's event id. */
+  revokedBy: string | null;
 }
 
-export type RecordResult = 'stored' | 'duplicate';
+/** `revoked`: stored as ignored, because a revocation of its instance arrived first (no deliveries). */
+export type RecordResult = 'stored' | 'duplicate' | 'revoked';
 
 export interface StoreInfo {
   engine: 'sqlite' | 'postgres';
@@ -81,17 +107,29 @@ export interface Store {
   /** Several events in one transaction: all are stored, or none and it throws. */
   recordEvents(batch: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>): Promise<RecordResult[]>;
   event(eventId: string): Promise<StoredEvent | undefined>;
+  /**
+   * Records a revocation (`event.action` = revoke, status accepted) and, in the same transaction,
+   * deals with the revoked approval's deliveries: never attempted → cancelled; a route row not yet
+   * decided → cancelled; sent, attempted or in a digest → an edit of that card (the digest's). No
+   * approval of the instance (of `event.kind`, or of any kind when it is unset) → stored as ignored.
+   */
+  recordRevocation(event: NewEvent): Promise<RevocationResult>;
   /** Pending deliveries due at `now`, oldest first, skipping those already in flight. */
   dueDeliveries(now: number, limit: number, exclude: ReadonlySet<number>): Promise<Delivery[]>;
   nextDueAt(): Promise<number | undefined>;
-  /** Records that an attempt starts, before the request leaves. */
-  markAttempting(id: number, now: number): Promise<void>;
+  /**
+   * Records that an attempt starts, before the request leaves. False when the delivery is no longer
+   * pending (a revocation cancelled it meanwhile): then nothing may be sent.
+   */
+  markAttempting(id: number, now: number): Promise<boolean>;
   /** Attempts started after `since` (also by an earlier process), oldest first. */
   recentAttempts(since: number): Promise<Array<{ receiveIdType: ReceiveIdType; receiveId: string; at: number }>>;
   /** Sent; for a digest, its members too. */
   markSent(id: number, messageId: string, now: number): Promise<void>;
   markRetry(id: number, error: string, nextAttemptAt: number, now: number): Promise<void>;
   markDead(id: number, error: string, now: number): Promise<void>;
+  /** Cancelled with a reason (an edit whose card was never delivered). */
+  markCancelled(id: number, reason: string, now: number): Promise<void>;
   /** Whether at least `min` due team deliveries, never attempted, wait for this chat. */
   chatBacklogged(chatId: string, now: number, min: number): Promise<boolean>;
   /** Due team deliveries to a chat never attempted, oldest first: candidates for a digest. */

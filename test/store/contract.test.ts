@@ -1,64 +1,13 @@
 // The store's contract: the same specification, run against a real SQLite file and a real
 // PostgreSQL database (the server of test/support/postgres-server.ts).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openPostgresStore } from '../../src/store/postgres.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
-import type { NewEvent, Store } from '../../src/store/store.js';
-import { freshDatabase } from '../support/postgres.js';
+import { describe, expect, it } from 'vitest';
+import type { NewEvent } from '../../src/store/store.js';
+import { BACKENDS, freshStores } from '../support/store-backends.js';
 
 const DAY = 24 * 60 * 60_000;
 
-/** Opens stores on one new database: `open()` again is a second connection (a second instance, or a reopen). */
-interface Backend {
-  name: string;
-  database(): Promise<{ open(): Promise<Store>; drop(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'sqlite',
-    async database() {
-      const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'bot.sqlite');
-      return { open: async () => openSqliteStore(path), drop: async () => undefined };
-    },
-  },
-  {
-    name: 'postgres',
-    async database() {
-      const db = await freshDatabase();
-      return {
-        async open() {
-          const store = openPostgresStore(db.url, { retry: { baseMs: 50, maxMs: 50 } });
-          await store.started;
-          if (!store.isReady()) throw new Error('PostgreSQL store not ready');
-          return store;
-        },
-        drop: db.drop,
-      };
-    },
-  },
-];
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 for (const backend of BACKENDS) {
-  /** A store on a new database, closed and dropped after the test. */
-  const fresh = async () => {
-    const db = await backend.database();
-    cleanups.push(db.drop);
-    const open = async () => {
-      const store = await db.open();
-      cleanups.push(() => store.close());
-      return store;
-    };
-    return { store: await open(), open };
-  };
+  const fresh = freshStores(backend);
 
 function accepted(eventId: string, instanceCode: string, receivedAt: number): NewEvent {
   return { eventId, eventType: 'shift_approval', kind: 'shift', instanceCode, status: 'accepted', payload: '{}', receivedAt };
