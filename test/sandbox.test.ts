@@ -64,4 +64,45 @@ describe('sandbox Open Platform', () => {
     expect(await failed.json()).toEqual({ code: 232009, msg: 'chat dissolved' });
     expect((await (await send({ receive_id: 'oc_gone' })).json()).code).toBe(0);
   });
+
+  describe('editing a sent card (PATCH /open-apis/im/v1/messages/:message_id)', () => {
+    const shared = (title: string) => JSON.stringify({ schema: '2.0', config: { update_multi: true }, header: { title: { tag: 'plain_text', content: title } }, body: { elements: [] } });
+    const edit = (messageId: string, body: unknown, auth = `Bearer ${token}`) =>
+      fetch(`${sandbox.url}/open-apis/im/v1/messages/${messageId}`, {
+        method: 'PATCH',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const sendShared = async (receiveId: string) => (await (await send({ receive_id: receiveId, content: shared('v1') })).json()).data.message_id as string;
+
+    it("answers like Feishu, { code: 0, msg: 'success', data: {} }, and wakes untilEdited", async () => {
+      const messageId = await sendShared('oc_edit_1');
+      const edited = sandbox.untilEdited(sandbox.stats.editsApplied + 1, 2000);
+      const response = await edit(messageId, { content: shared('v2') });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ code: 0, msg: 'success', data: {} });
+      expect((await edited).map((m) => m.messageId)).toContain(messageId);
+    });
+
+    it('refuses an edit without a valid token with 99991663, and one without content with 230001', async () => {
+      const messageId = await sendShared('oc_edit_2');
+      const forged = await edit(messageId, { content: shared('v2') }, 'Bearer t-forged');
+      expect(forged.status).toBe(400);
+      expect((await forged.json()).code).toBe(99991663);
+      expect((await (await edit(messageId, {})).json()).code).toBe(230001);
+      expect((await (await edit(messageId, { content: { schema: '2.0' } })).json()).code).toBe(230001);
+      expect(sandbox.messages.find((m) => m.messageId === messageId)!.edits).toBe(0);
+    });
+
+    it('counts every edit request, refused or not', async () => {
+      const before = sandbox.stats.editRequests;
+      await edit('om_unknown', { content: shared('v2') });
+      await edit('om_unknown', {}, 'Bearer t-forged');
+      expect(sandbox.stats.editRequests).toBe(before + 2);
+    });
+
+    it('rejects untilEdited after its timeout, saying how far it got', async () => {
+      await expect(sandbox.untilEdited(sandbox.stats.editsApplied + 1, 50)).rejects.toThrow(/edits after 50 ms/);
+    });
+  });
 });

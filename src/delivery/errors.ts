@@ -1,17 +1,23 @@
-// What to do about a failed send (FEISHU-NOTES §4): give up now, refresh the token, or retry.
+// What to do about a failed send or card edit (FEISHU-NOTES §4, §10): give up now, refresh the
+// token, or retry.
 import type { SendResult } from '../feishu/client.js';
 
 type Failure = Extract<SendResult, { ok: false }>;
 
+// 230011, 230031 and 230110 refuse card edits (PATCH …/messages/:message_id): the message itself
+// can no longer be changed, so no retry helps.
 export const PERMANENT_CODES: Readonly<Record<number, string>> = {
   230002: 'the bot is not in the chat',
+  230011: 'the message was recalled: the card cannot be edited',
   230013: "the user is outside the app's availability",
   230025: 'the message is too long',
   230028: 'blocked by data-leak protection',
   230029: 'the user has resigned',
+  230031: 'the message is older than 14 days: the card cannot be edited',
   230035: 'no permission to send',
   230053: 'the user stopped the bot',
   230099: 'the card could not be built',
+  230110: 'the message was deleted: the card cannot be edited',
   232009: 'the chat was dissolved',
 };
 

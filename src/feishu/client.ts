@@ -27,8 +27,17 @@ export type SendResult =
       retryAfterMs?: number;
     };
 
+/** A sent card's new content (FEISHU-NOTES §10): the card must declare config.update_multi before and after. */
+export interface CardEdit {
+  messageId: string;
+  /** The new card JSON as a string. */
+  content: string;
+}
+
 export interface MessageSender {
   sendCard(message: CardMessage): Promise<SendResult>;
+  /** Replaces a sent card in place; `messageId` on success is the edited message's own id. */
+  updateCard(edit: CardEdit): Promise<SendResult>;
   /** Drops the cached tenant token so the next call fetches a fresh one. */
   invalidateToken(): void;
 }
@@ -80,6 +89,31 @@ function failure(response: { code?: number; msg?: string }, what: string): { err
 /** Feishu's answer body, as far as failures go. */
 type Answer = { code?: number; msg?: string };
 
+/**
+ * A message call's outcome as a SendResult, whatever form it came in: an answer with a business
+ * code, an HTTP error (its code, status and x-ogw-ratelimit-reset kept for decide()), or no answer.
+ */
+export function toSendResult(outcome: { answer: Answer; messageId?: string } | { error: unknown }): SendResult {
+  if ('answer' in outcome) {
+    const { answer, messageId } = outcome;
+    if (answer.code === 0 && messageId) return { ok: true, messageId };
+    return { ok: false, code: answer.code, httpStatus: 200, message: answer.msg ?? `code ${answer.code}` };
+  }
+  const { error } = outcome;
+  if (error instanceof OpenPlatformHttpError) {
+    const body = (typeof error.body === 'object' && error.body !== null ? error.body : {}) as Answer;
+    const reset = Number(error.headers.get('x-ogw-ratelimit-reset'));
+    return {
+      ok: false,
+      code: typeof body.code === 'number' ? body.code : undefined,
+      httpStatus: error.status,
+      message: body.msg ?? `HTTP ${error.status}`,
+      ...(Number.isFinite(reset) && reset > 0 ? { retryAfterMs: reset * 1000 } : {}),
+    };
+  }
+  return { ok: false, message: describeError(error) };
+}
+
 /** Safety stop for pagination: a server that keeps saying has_more must not loop us forever. */
 const MAX_PAGES = 1000;
 
@@ -120,6 +154,19 @@ export function createFeishuClient(options: FeishuClientOptions): MessageSender 
       .finally(() => {
         tokenRequest = undefined;
       }));
+
+  /**
+   * A send or an edit: the token first (shared with every call), then the call. A refused token is
+   * not dropped here: the worker asks decide(), which says refresh-token, and calls invalidateToken().
+   */
+  async function messageCall(call: () => Promise<{ answer: Answer; messageId?: string }>): Promise<SendResult> {
+    try {
+      await ensureToken();
+      return toSendResult(await call());
+    } catch (error) {
+      return toSendResult({ error });
+    }
+  }
 
   const groupZones = new Map<string, { zone: string; expiresAt: number }>();
 
@@ -324,28 +371,21 @@ export function createFeishuClient(options: FeishuClientOptions): MessageSender 
     },
 
     async sendCard(message) {
-      try {
-        await ensureToken();
-        const response = await client.im.v1.message.create({
+      return messageCall(async () => {
+        const answer = await client.im.v1.message.create({
           params: { receive_id_type: message.receiveIdType },
           data: { receive_id: message.receiveId, msg_type: 'interactive', content: message.content, uuid: message.uuid },
         });
-        if (response.code === 0 && response.data?.message_id) return { ok: true, messageId: response.data.message_id };
-        return { ok: false, code: response.code, httpStatus: 200, message: response.msg ?? `code ${response.code}` };
-      } catch (error) {
-        if (error instanceof OpenPlatformHttpError) {
-          const body = (typeof error.body === 'object' && error.body !== null ? error.body : {}) as { code?: number; msg?: string };
-          const reset = Number(error.headers.get('x-ogw-ratelimit-reset'));
-          return {
-            ok: false,
-            code: typeof body.code === 'number' ? body.code : undefined,
-            httpStatus: error.status,
-            message: body.msg ?? `HTTP ${error.status}`,
-            ...(Number.isFinite(reset) && reset > 0 ? { retryAfterMs: reset * 1000 } : {}),
-          };
-        }
-        return { ok: false, message: describeError(error) };
-      }
+        return { answer, messageId: answer.data?.message_id };
+      });
+    },
+
+    async updateCard(edit) {
+      return messageCall(async () => {
+        const answer = await client.im.v1.message.patch({ path: { message_id: edit.messageId }, data: { content: edit.content } });
+        // Feishu answers an edit with `data: {}`: the message keeps its id.
+        return { answer, messageId: edit.messageId };
+      });
     },
   };
 }

@@ -1,8 +1,9 @@
 // A sandbox Open Platform on 127.0.0.1 that behaves like Feishu for the calls the bot makes:
 // tenant tokens, message sends honouring `uuid` for an hour, the 30 KB card limit, card 2.0 shape
 // checks, the directory (chat members, users, departments, attendance groups) with Feishu's
-// paging and error codes (see src/feishu/directory.ts for where they come from), and error codes
-// on demand. The demo and the tests point the real SDK at it.
+// paging and error codes (see src/feishu/directory.ts for where they come from), edits of sent cards
+// (PATCH /open-apis/im/v1/messages/:message_id, FEISHU-NOTES §10), and error codes on demand. The
+// demo and the tests point the real SDK at it.
 import { serve, type HttpBindings, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { randomBytes } from 'node:crypto';
@@ -18,13 +19,18 @@ export interface SandboxMessage {
   content: string;
   card: Record<string, unknown>;
   uuid?: string;
+  /** When it was sent (ageMessage moves it back). */
   at: number;
+  /** Edits applied; `content` and `card` are the latest. */
+  edits: number;
+  /** The contents before each edit, oldest first. */
+  editHistory: string[];
+  recalled?: boolean;
+  deleted?: boolean;
 }
 
-export interface Fault {
-  /** Which sends fail; every send when absent. */
-  match?: (send: { receiveIdType: string; receiveId: string }) => boolean;
-  /** How many matching sends fail; forever when absent. */
+interface FaultAnswer {
+  /** How many matching requests fail; forever when absent. */
   times?: number;
   httpStatus?: number;
   code?: number;
@@ -32,15 +38,32 @@ export interface Fault {
   headers?: Record<string, string>;
 }
 
+/** An injected failure: of sends (the default, so faults written before edits keep their meaning) or of edits. */
+export type Fault = FaultAnswer &
+  (
+    | {
+        method?: 'send';
+        /** Which sends fail; every send when absent. */
+        match?: (send: { receiveIdType: string; receiveId: string }) => boolean;
+      }
+    | {
+        method: 'edit';
+        /** Which edits fail; every edit when absent. */
+        match?: (edit: { messageId: string }) => boolean;
+      }
+  );
+
 export interface SandboxLimits {
   appPerSecond: number;
   appPerMinute: number;
   perChatPerSecond: number;
   perUserPerSecond: number;
+  /** Edits of one message per second (Feishu: 5); 5 when absent. */
+  perMessageEditsPerSecond?: number;
 }
 
-/** Feishu's documented send limits (FEISHU-NOTES §4). */
-export const FEISHU_SEND_LIMITS: SandboxLimits = { appPerSecond: 50, appPerMinute: 1000, perChatPerSecond: 5, perUserPerSecond: 5 };
+/** Feishu's documented send and edit limits (FEISHU-NOTES §4, §10). */
+export const FEISHU_SEND_LIMITS: SandboxLimits = { appPerSecond: 50, appPerMinute: 1000, perChatPerSecond: 5, perUserPerSecond: 5, perMessageEditsPerSecond: 5 };
 
 export type ChaosMode = 'http500' | 'hang' | 'drop' | 'http429';
 
@@ -131,6 +154,8 @@ class Arrivals {
 }
 
 const UUID_WINDOW_MS = 60 * 60_000;
+/** Feishu edits only messages sent within 14 days (FEISHU-NOTES §10). */
+const EDIT_WINDOW_MS = 14 * 24 * 60 * 60_000;
 const CARD_MAX_BYTES = 30 * 1024;
 const RECEIVE_ID_TYPES = new Set(['open_id', 'user_id', 'union_id', 'email', 'chat_id']);
 const CARD_KEYS = new Set(['schema', 'config', 'header', 'body', 'card_link', 'i18n_header', 'i18n_body']);
@@ -141,11 +166,14 @@ export async function startSandbox(options: SandboxOptions) {
   const tokens = new Set<string>();
   const byUuid = new Map<string, SandboxMessage>();
   const faults: Fault[] = [];
-  const stats = { sendRequests: 0, resendsAbsorbed: 0, tokenRequests: 0, limitErrors: 0, chaosFailures: 0 };
+  const byId = new Map<string, SandboxMessage>();
+  /** editRequests counts every PATCH that arrived, editsApplied those that changed a card. */
+  const stats = { sendRequests: 0, resendsAbsorbed: 0, tokenRequests: 0, limitErrors: 0, chaosFailures: 0, editRequests: 0, editsApplied: 0 };
   const waiters = new Set<() => void>();
   const limits = options.limits === undefined ? FEISHU_SEND_LIMITS : options.limits;
   const appWindows = limits ? [new Arrivals(limits.appPerSecond, 1000), new Arrivals(limits.appPerMinute, 60_000)] : [];
   const recipientWindows = new Map<string, Arrivals>();
+  const messageEditWindows = new Map<string, Arrivals>();
   let chaos: Chaos | undefined;
   let attendance: AttendanceDirectory = { users: {}, groups: {} };
   let attendanceFault: AttendanceFault | undefined;
@@ -174,6 +202,37 @@ export async function startSandbox(options: SandboxOptions) {
     }
     for (const w of [...appWindows, recipient]) w.add(now);
     return undefined;
+  }
+
+  /**
+   * Feishu's answer when an edit is over a limit, or undefined. Edits share the app's windows with
+   * sends; one message takes 5 edits/s, and its refusal is 230020, the frequency-limit code the
+   * PATCH reference lists (open.larksuite.com …/reference/im-v1/message/patch, "Error code").
+   */
+  function overEditLimit(messageId: string, now: number) {
+    if (!limits) return undefined;
+    let perMessage = messageEditWindows.get(messageId);
+    if (!perMessage) {
+      perMessage = new Arrivals(limits.perMessageEditsPerSecond ?? 5, 1000);
+      messageEditWindows.set(messageId, perMessage);
+    }
+    const appReset = Math.max(...appWindows.map((w) => w.resetSeconds(now)));
+    if (appReset > 0) return { httpStatus: 429, code: 99991400, msg: 'request trigger frequency limit', reset: appReset };
+    const reset = perMessage.resetSeconds(now);
+    if (reset > 0) return { httpStatus: 400, code: 230020, msg: 'This operation triggers the frequency limit.', reset };
+    for (const w of [...appWindows, perMessage]) w.add(now);
+    return undefined;
+  }
+
+  /** The first injected fault for this request, used up by one. */
+  function takeFault(request: { method: 'send'; receiveIdType: string; receiveId: string } | { method: 'edit'; messageId: string }): Fault | undefined {
+    const fault = faults.find((f) => {
+      if (f.times !== undefined && f.times <= 0) return false;
+      if (f.method === 'edit') return request.method === 'edit' && (!f.match || f.match({ messageId: request.messageId }));
+      return request.method === 'send' && (!f.match || f.match({ receiveIdType: request.receiveIdType, receiveId: request.receiveId }));
+    });
+    if (fault?.times !== undefined) fault.times--;
+    return fault;
   }
 
   const error = (c: Context, httpStatus: number, code: number, msg: string, headers: Record<string, string> = {}) =>
@@ -447,9 +506,8 @@ export async function startSandbox(options: SandboxOptions) {
       return c.json({ code: 0, msg: 'success', data: { message_id: previous.messageId } });
     }
 
-    const fault = faults.find((f) => (f.times === undefined || f.times > 0) && (!f.match || f.match({ receiveIdType, receiveId })));
+    const fault = takeFault({ method: 'send', receiveIdType, receiveId });
     if (fault) {
-      if (fault.times !== undefined) fault.times--;
       return error(c, fault.httpStatus ?? 400, fault.code ?? 0, fault.msg ?? 'injected failure', fault.headers);
     }
 
@@ -457,6 +515,51 @@ export async function startSandbox(options: SandboxOptions) {
     if (check.error) return error(c, 400, check.error.code, check.error.msg);
     const message = record(receiveIdType, receiveId, body.content, check.card, uuid);
     return c.json({ code: 0, msg: 'success', data: { message_id: message.messageId, chat_id: 'oc_sandbox', msg_type: 'interactive' } });
+  });
+
+  // Edits of sent cards. The codes for recalled (230011), deleted (230110) and older than 14 days
+  // (230031) are from the PATCH reference's error table
+  // (open.larksuite.com/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/patch). That table
+  // names no code for an unknown message_id nor for a card without update_multi: the sandbox
+  // answers 230001 (invalid request parameter) and 230099 (failed to create card content), each
+  // with an ext= saying why — assumptions, not observed answers.
+  app.patch('/open-apis/im/v1/messages/:message_id', async (c) => {
+    stats.editRequests++;
+    if (!authorized(c)) {
+      return error(c, 400, 99991663, 'Invalid access token for authorization. Please make a request with token attached.');
+    }
+    const messageId = c.req.param('message_id');
+    const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (!body || typeof body.content !== 'string') return error(c, 400, 230001, 'Your request contains an invalid request parameter, ext=content is required');
+    const content = body.content;
+
+    const limited = overEditLimit(messageId, Date.now());
+    if (limited) {
+      stats.limitErrors++;
+      return error(c, limited.httpStatus, limited.code, limited.msg, { 'x-ogw-ratelimit-reset': String(limited.reset) });
+    }
+    const fault = takeFault({ method: 'edit', messageId });
+    if (fault) return error(c, fault.httpStatus ?? 400, fault.code ?? 0, fault.msg ?? 'injected failure', fault.headers);
+
+    const message = byId.get(messageId);
+    if (!message) return error(c, 400, 230001, `Your request contains an invalid request parameter, ext=message ${messageId} does not exist`);
+    if (message.deleted) return error(c, 400, 230110, 'Action unavailable as the message has been deleted.');
+    if (message.recalled) return error(c, 400, 230011, 'The message is recalled.');
+    if (Date.now() - message.at > EDIT_WINDOW_MS) return error(c, 400, 230031, 'Message can only be modified within 14 days after sending.');
+    const check = validateCard({ msg_type: 'interactive', content });
+    if (check.error) return error(c, 400, check.error.code, check.error.msg);
+    const unshared = !isShared(message.card) ? 'the sent card' : !isShared(check.card) ? 'the new card' : undefined;
+    if (unshared) {
+      return error(c, 400, 230099, `Failed to create card content, ext=${unshared} is not a shared card: config.update_multi must be true before and after an edit`);
+    }
+
+    message.editHistory.push(message.content);
+    message.content = content;
+    message.card = check.card;
+    message.edits++;
+    stats.editsApplied++;
+    for (const wake of waiters) wake();
+    return c.json({ code: 0, msg: 'success', data: {} });
   });
 
   function validateCard(body: Record<string, unknown>): { card: Record<string, unknown>; error?: undefined } | { card?: undefined; error: { code: number; msg: string } } {
@@ -492,11 +595,38 @@ export async function startSandbox(options: SandboxOptions) {
       card,
       uuid,
       at: Date.now(),
+      edits: 0,
+      editHistory: [],
     };
     messages.push(message);
+    byId.set(message.messageId, message);
     if (uuid !== undefined) byUuid.set(uuid, message);
     for (const wake of waiters) wake();
     return message;
+  }
+
+  function sent(messageId: string): SandboxMessage {
+    const message = byId.get(messageId);
+    if (!message) throw new Error(`sandbox: no message ${messageId}`);
+    return message;
+  }
+
+  function waitUntil<T>(done: () => boolean, value: () => T, progress: () => string, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (done()) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(value());
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`sandbox: ${progress()} after ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
   }
 
   app.notFound((c) => c.json({ code: 404, msg: `sandbox has no ${c.req.method} ${c.req.path}` }, 404));
@@ -515,7 +645,7 @@ export async function startSandbox(options: SandboxOptions) {
     ws,
     messages,
     stats,
-    /** Makes matching sends fail until `times` is used up. */
+    /** Makes matching sends (or, with method: 'edit', edits) fail until `times` is used up. */
     fail(fault: Fault): void {
       faults.push(fault);
     },
@@ -569,21 +699,28 @@ export async function startSandbox(options: SandboxOptions) {
     },
     /** Resolves once `count` messages have arrived; rejects after `timeoutMs`. */
     waitForMessages(count: number, timeoutMs = 10_000): Promise<SandboxMessage[]> {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (messages.length >= count) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(messages.slice());
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`sandbox: ${messages.length} of ${count} messages after ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return waitUntil(() => messages.length >= count, () => messages.slice(), () => `${messages.length} of ${count} messages`, timeoutMs);
+    },
+    /** Resolves with the edited messages once `count` edits in all have been applied; rejects after `timeoutMs`. */
+    untilEdited(count: number, timeoutMs = 10_000): Promise<SandboxMessage[]> {
+      return waitUntil(
+        () => stats.editsApplied >= count,
+        () => messages.filter((m) => m.edits > 0),
+        () => `${stats.editsApplied} of ${count} edits`,
+        timeoutMs,
+      );
+    },
+    /** Makes a message look `ms` older, as time would (past 14 days it can no longer be edited). */
+    ageMessage(messageId: string, ms: number): void {
+      sent(messageId).at -= ms;
+    },
+    /** The message is recalled, as by its sender in the client; edits then fail with 230011. */
+    recallMessage(messageId: string): void {
+      sent(messageId).recalled = true;
+    },
+    /** The message is deleted; edits then fail with 230110. */
+    deleteMessage(messageId: string): void {
+      sent(messageId).deleted = true;
     },
     close(): Promise<void> {
       ws.close();
@@ -593,6 +730,13 @@ export async function startSandbox(options: SandboxOptions) {
       });
     },
   };
+}
+
+/** A card an edit may replace, or replace with: Feishu edits shared cards only; template cards are taken as shared. */
+function isShared(card: Record<string, unknown>): boolean {
+  if (card.type === 'template') return true;
+  const config = card.config as Record<string, unknown> | undefined;
+  return config?.update_multi === true;
 }
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;

@@ -11,6 +11,14 @@ describe('what to do about a failed send', () => {
     expect(decide({ ok: false, code, httpStatus: 400, message: 'x' }).action).toBe('dead');
   });
 
+  it.each([
+    [230011, 'the message was recalled: the card cannot be edited'],
+    [230031, 'the message is older than 14 days: the card cannot be edited'],
+    [230110, 'the message was deleted: the card cannot be edited'],
+  ])('gives up an edit refused with %i, saying why', (code, why) => {
+    expect(decide({ ok: false, code, httpStatus: 400, message: 'refused' })).toEqual({ action: 'dead', reason: `code ${code}: HTTP 400: refused (${why})` });
+  });
+
   it('refreshes the token on invalid-token codes', () => {
     expect(decide({ ok: false, code: 99991663, httpStatus: 400, message: 'invalid token' }).action).toBe('refresh-token');
     expect(decide({ ok: false, code: 99991668, httpStatus: 200, message: 'expired' }).action).toBe('refresh-token');
