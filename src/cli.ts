@@ -28,6 +28,7 @@ const USAGE = `usage:
                         [--locale zh_cn|en_us|ja_jp]
   npm run cli -- send-sample remedy|shift|leave|out|overtime|trip (--url <bot url> | --dry-run [--url <bot url>])
                              [--to <user_id|open_id>] [--<field> <value> …]
+  npm run cli -- send-sample revert <kind> --instance_code <code> (--url <bot url> | --dry-run)
 
 deliveries, requeue and backup read DATABASE_URL from the environment or ./.env (default
 file:./data/bot.sqlite; postgres://… works for deliveries and requeue); backup copies an SQLite
@@ -38,7 +39,8 @@ answer. The bot then really acts on it: it DMs the employee and posts the team c
 in its NOTIFY_CHAT_IDS. --dry-run prints the signed request (token masked) and sends nothing; its
 --url defaults to http://127.0.0.1:$PORT/webhook/event. --to names the employee: a user_id (any
 kind) or an open_id ou_… (any kind but remedy); not a chat. --<field> <value> sets any field of the
-event (e.g. --remedy_reason hi). A failed post prints one line (e.g. ECONNREFUSED 127.0.0.1:3000
+event (e.g. --remedy_reason hi). send-sample revert revokes the approval with that instance_code
+(the one a send-sample printed): the bot edits the cards it sent into their revoked state. A failed post prints one line (e.g. ECONNREFUSED 127.0.0.1:3000
 on POST /webhook/event) and exits 1; the post gives up after 10 s.`;
 
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'sent', 'dead', 'digested', 'cancelled'];

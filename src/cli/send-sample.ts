@@ -8,7 +8,7 @@ import { openEnvelope } from '../ingest/envelope.js';
 import { describeNetworkFailure } from '../network-failure.js';
 import { WEBHOOK_PATH } from '../receivers/webhook.js';
 import { feishuRequest } from '../sandbox/feishu-push.js';
-import { SEED_EVENTS, seedFields } from '../sandbox/seed-events.js';
+import { REVERT_EVENT_TYPE, revertSeedEvent, SEED_EVENTS, seedFields } from '../sandbox/seed-events.js';
 import { UsageError } from './usage-error.js';
 
 /** Long enough for a bot that stores before answering; short enough not to look hung. */
@@ -90,6 +90,8 @@ const SAMPLES: Record<Kind, SampleSpec> = {
 
 interface SendSampleArgs {
   kind: Kind;
+  /** `send-sample revert <kind>`: the revocation of an approval of that kind (needs --instance_code). */
+  revert: boolean;
   url?: string;
   dryRun: boolean;
   to?: string;
@@ -97,9 +99,10 @@ interface SendSampleArgs {
 }
 
 function parse(args: string[]): SendSampleArgs {
-  const [kind, ...rest] = args;
-  if (kind === undefined || !isKindName(kind)) throw new UsageError(`send-sample needs a kind: ${KIND_NAMES.join(', ')}`);
-  const parsed: SendSampleArgs = { kind, dryRun: false, fields: {} };
+  const revert = args[0] === 'revert';
+  const [kind, ...rest] = revert ? args.slice(1) : args;
+  if (kind === undefined || !isKindName(kind)) throw new UsageError(`send-sample needs a kind: ${KIND_NAMES.join(', ')} (or revert <kind>)`);
+  const parsed: SendSampleArgs = { kind, revert, dryRun: false, fields: {} };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i]!;
     if (flag === '--dry-run') {
@@ -113,6 +116,10 @@ function parse(args: string[]): SendSampleArgs {
     // Numbers stay numbers (remedy_time, start_time…); everything else is text.
     else parsed.fields[flag.slice(2)] = /^\d+$/.test(value) ? Number(value) : value;
   }
+  if (revert && typeof parsed.fields.instance_code !== 'string') {
+    throw new UsageError('send-sample revert needs --instance_code <code>: the instance_code a send-sample printed (or a real one)');
+  }
+  if (revert && parsed.to !== undefined) throw new UsageError('send-sample revert takes no --to: a revocation names the instance, not a person');
   return parsed;
 }
 
@@ -154,6 +161,10 @@ function employeeOf(kind: Kind, event: unknown): string {
   return `${employee.receiveIdType}:${employee.receiveId} (DM); the team card goes to the bot's NOTIFY_CHAT_IDS`;
 }
 
+/** What a revocation sample does, said after it. */
+const revokes = (kind: Kind) =>
+  `revokes that ${kind} approval (${REVERT_EVENT_TYPE[kind]}): the bot edits the cards it sent for it to "revoked", or cancels those not sent yet`;
+
 const MASK = '<FEISHU_VERIFICATION_TOKEN, masked>';
 
 /** The event with its verification token hidden, for printing (v2 bodies hold it in the header, v1 at the top). */
@@ -165,7 +176,7 @@ function masked(event: Record<string, unknown>): Record<string, unknown> {
 }
 
 export async function sendSample(args: string[]): Promise<number> {
-  const { kind, url, dryRun, to, fields } = parse(args);
+  const { kind, revert, url, dryRun, to, fields } = parse(args);
   loadDotEnv();
   if (url === undefined && !dryRun) throw new UsageError('send-sample needs --url <bot url> (or --dry-run)');
   const address = url ?? defaultUrl();
@@ -184,7 +195,9 @@ export async function sendSample(args: string[]): Promise<number> {
   const recipient = to === undefined ? {} : recipientFields(kind, to);
   const now = Date.now();
   const instanceCode = crypto.randomUUID().toUpperCase();
-  const event = SEED_EVENTS[kind](identity, { instance_code: instanceCode, ...SAMPLES[kind].fields(now), ...recipient, ...fields });
+  const event = revert
+    ? revertSeedEvent(kind, identity, { operate_time: String(Math.floor(now / 1000)), ...fields })
+    : SEED_EVENTS[kind](identity, { instance_code: instanceCode, ...SAMPLES[kind].fields(now), ...recipient, ...fields });
   const sentCode = String(seedFields(event).instance_code);
   const request = feishuRequest(event, { encryptKey });
   const how = encryptKey ? 'encrypted and signed' : 'plain: FEISHU_ENCRYPT_KEY is not set';
@@ -200,7 +213,7 @@ export async function sendSample(args: string[]): Promise<number> {
     console.log(encryptKey ? 'the event inside, verification token masked:' : 'the event, verification token masked:');
     console.log(JSON.stringify(masked(event), null, 2));
     console.log(`instance_code ${sentCode}`);
-    console.log(`employee ${employeeOf(kind, event)}`);
+    console.log(revert ? revokes(kind) : `employee ${employeeOf(kind, event)}`);
     return 0;
   }
 
@@ -216,6 +229,6 @@ export async function sendSample(args: string[]): Promise<number> {
   }
   console.log(`POST ${target} (${how}) → ${status} ${answer}`);
   console.log(`instance_code ${sentCode}`);
-  console.log(`employee ${employeeOf(kind, event)}`);
+  console.log(revert ? revokes(kind) : `employee ${employeeOf(kind, event)}`);
   return status === 200 ? 0 : 1;
 }

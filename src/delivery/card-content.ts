@@ -6,6 +6,7 @@ import type { ApprovalEvent } from '../approvals/types.js';
 import type { Brand } from '../cards/approval-link.js';
 import { renderBuilderCard, renderCard, type CardContext } from '../cards/card.js';
 import { fitDigest, renderDigest } from '../cards/digest.js';
+import { revokedCard } from '../cards/revoked.js';
 import type { CardTemplates } from '../cards/templates.js';
 import type { BuilderTemplate, TemplateKey } from '../config-file.js';
 import type { Delivery, Store } from '../store/store.js';
@@ -66,14 +67,20 @@ export function cardContents(deps: CardContentDeps): CardContents {
   return {
     async content(delivery) {
       if (delivery.audience === 'digest') {
-        const events = (await deps.store.digestMembers(delivery.id)).map(eventOf);
+        const members = await deps.store.digestMembers(delivery.id);
+        const events = members.map(eventOf);
         const contexts = await Promise.all(events.map((event) => contextFor(event, 'digest')));
-        return renderDigest(events, (i) => contexts[i]!).content;
+        return renderDigest(events, (i) => contexts[i]!, (i) => members[i]!.revokedBy !== null).content;
       }
       if (delivery.audience === 'route') throw new Error('a route row has no card: it decides team chats');
+      if (delivery.audience === 'edit') throw new Error('an edit has no card of its own: it sends its target delivery\'s');
       const event = eventOf(delivery);
       const ctx = await contextFor(event, delivery.audience);
       const builder = deps.builderTemplates?.[`${event.kind}.${delivery.audience}`];
+      // A revoked approval's card (an edit, or a send that may have reached Feishu before the
+      // revocation) is the revoked state; a card-builder template cannot be transformed, so the
+      // built-in template's card is.
+      if (delivery.revokedBy !== null) return JSON.stringify(revokedCard(renderCard(templates, event, delivery.audience, ctx).card));
       return builder ? renderBuilderCard(builder, event, ctx).content : renderCard(templates, event, delivery.audience, ctx).content;
     },
     // Sized with TIMEZONE: a zone name changes a row by a few bytes, well inside fitDigest's margin.

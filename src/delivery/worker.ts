@@ -3,7 +3,7 @@
 // digest, and records every attempt before it leaves so that a crash can never turn a resend into
 // a second message (the resend carries the same uuid; Feishu absorbs it).
 import { createHash } from 'node:crypto';
-import type { MessageSender } from '../feishu/client.js';
+import type { MessageSender, SendResult } from '../feishu/client.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ApprovalEvent } from '../approvals/types.js';
@@ -174,13 +174,14 @@ export function createDeliveryWorker(deps: WorkerDeps) {
             if (--slots === 0) break;
             continue;
           }
-          const key = recipientKey(row);
+          // An edit counts against its message's limit (5 edits/s) and the app's, not its recipient's.
+          const key = row.audience === 'edit' ? `message:${row.targetId}` : recipientKey(row);
           const cooldown = cooldowns.get(key) ?? 0;
           if (cooldown > now) {
             wakeAt = Math.min(wakeAt, cooldown);
             continue; // this recipient waits; the others go on
           }
-          const verdict = limiter.tryAcquire(key, row.receiveIdType === 'chat_id', now);
+          const verdict = limiter.tryAcquire(key, row.audience !== 'edit' && row.receiveIdType === 'chat_id', now);
           if (!verdict.ok) {
             // Infinity: a send in flight holds the slot; its finish pumps again.
             if (Number.isFinite(verdict.waitMs)) wakeAt = Math.min(wakeAt, now + verdict.waitMs);
@@ -204,7 +205,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
               delivery = digest.digest;
             }
           }
-          const job = deliver(delivery)
+          const job = (delivery.audience === 'edit' ? edit(delivery, key) : deliver(delivery))
             // The store failed mid-delivery: the row stays as it was and is tried again.
             .catch((error) => log.error('delivery failed unexpectedly', { deliveryId: delivery.id, error }))
             .finally(() => {
@@ -233,8 +234,11 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     };
     // Recorded before anything is awaited: from here the delivery counts as possibly sent, so no
     // other pump can fold it into a digest while its card is being rendered, and after a crash it
-    // is resent as itself.
-    await store.markAttempting(delivery.id, options.now());
+    // is resent as itself. Not pending any more (a revocation cancelled it): nothing is sent.
+    if (!(await store.markAttempting(delivery.id, options.now()))) {
+      log.info('delivery cancelled before its send', fields);
+      return;
+    }
     // …and on disk before the request leaves; the card renders meanwhile.
     const attemptDurable = store.durable();
     attemptDurable.catch(() => undefined); // awaited below, unless rendering gives up first
@@ -260,27 +264,85 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       log.info('delivery sent', { ...fields, messageId: result.messageId, latencyMs: now - delivery.createdAt });
       return;
     }
+    return failed(delivery, result, recipientKey(delivery), giveUp, 'delivery will be retried', fields);
+  }
+
+  /** A send or an edit Feishu refused or never answered: dead, a fresh token, or a retry after a backoff. */
+  async function failed(
+    row: Delivery,
+    result: Extract<SendResult, { ok: false }>,
+    key: string,
+    giveUp: (reason: string) => Promise<void>,
+    retryMessage: string,
+    fields: Record<string, unknown>,
+  ): Promise<void> {
+    const now = options.now();
     const decision = decide(result);
     if (decision.action === 'dead') return giveUp(decision.reason);
-    if (now - delivery.retryFrom >= options.horizonMs) {
+    if (now - row.retryFrom >= options.horizonMs) {
       return giveUp(`gave up after ${Math.round(options.horizonMs / 60_000)} min: ${decision.reason}`);
     }
-    let wait = backoffDelay(delivery.attempts, options.backoff);
+    let wait = backoffDelay(row.attempts, options.backoff);
     deps.metrics?.delivery('retried');
     if (decision.action === 'refresh-token') {
       deps.metrics?.tokenRefresh();
       sender.invalidateToken();
       // One immediate retry with a fresh token; a second token failure in a row backs off.
-      if (!delivery.lastError?.startsWith('token:')) wait = 0;
+      if (!row.lastError?.startsWith('token:')) wait = 0;
     } else if (decision.rateLimited) {
       deps.metrics?.rateLimitWait();
-      // Feishu says how long this recipient must wait; every send to it waits, not just this one.
+      // Feishu says how long this recipient (or message) must wait; everything to it waits, not just this one.
       wait = Math.max(decision.retryAfterMs ?? 1000, wait);
-      cooldowns.set(recipientKey(delivery), now + wait);
+      cooldowns.set(key, now + wait);
     }
     const reason = decision.action === 'refresh-token' ? `token: ${decision.reason}` : decision.reason;
-    await store.markRetry(delivery.id, reason, now + wait, now);
-    log.warn('delivery will be retried', { ...fields, reason, retryInMs: wait });
+    await store.markRetry(row.id, reason, now + wait, now);
+    log.warn(retryMessage, { ...fields, reason, retryInMs: wait });
+  }
+
+  /**
+   * Turns a sent card into its revoked state (PATCH of the target's message). The target not sent
+   * yet (an attempt of it may still reach Feishu): wait for it. Never delivered (dead, cancelled):
+   * there is nothing to edit. Replaying an edit renders and sends the same card: harmless.
+   */
+  async function edit(row: Delivery, key: string): Promise<void> {
+    const fields = { deliveryId: row.id, eventId: row.eventId ?? undefined, audience: row.audience, targetId: row.targetId ?? undefined, attempt: row.attempts + 1 };
+    if (!(await store.markAttempting(row.id, options.now()))) return;
+    const target = row.targetId === null ? undefined : await store.delivery(row.targetId);
+    const now = options.now();
+    if (!target || target.status === 'dead' || target.status === 'cancelled') {
+      const reason = !target ? 'the card to edit is gone' : `the card was never delivered (${target.status}): nothing to edit`;
+      await store.markCancelled(row.id, reason, now);
+      log.info('edit cancelled', { ...fields, reason });
+      return;
+    }
+    if (target.status !== 'sent' || target.messageId === null) {
+      // Waiting is not failing: no horizon here; the target's own horizon ends the wait.
+      const wait = Math.max(options.backoff.baseMs, Math.min(target.nextAttemptAt - now, options.backoff.maxMs), 1000);
+      await store.markRetry(row.id, `waiting for delivery ${target.id} to be sent`, now + wait, now);
+      return;
+    }
+    const giveUp = async (reason: string) => {
+      deps.metrics?.delivery('dead');
+      await store.markDead(row.id, reason, options.now());
+      log.error('edit dead', { ...fields, messageId: target.messageId, reason });
+    };
+    let content: string;
+    try {
+      content = await deps.cards.content(target);
+    } catch (error) {
+      return giveUp(`card could not be rendered: ${(error as Error).message}`);
+    }
+    const result = await sender.updateCard({ messageId: target.messageId, content });
+    if (!running && !result.ok) return;
+    const done = options.now();
+    if (result.ok) {
+      await store.markSent(row.id, target.messageId, done);
+      deps.metrics?.delivery('sent');
+      log.info('card edited', { ...fields, messageId: target.messageId, latencyMs: done - row.createdAt });
+      return;
+    }
+    return failed(row, result, key, giveUp, 'edit will be retried', fields);
   }
 
   /**
@@ -291,7 +353,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
    */
   async function route(row: Delivery): Promise<void> {
     const fields = { deliveryId: row.id, eventId: row.eventId ?? undefined, instanceCode: row.instanceCode ?? undefined, attempt: row.attempts + 1 };
-    await store.markAttempting(row.id, options.now());
+    if (!(await store.markAttempting(row.id, options.now()))) return; // revoked meanwhile: cancelled
     const giveUp = async (reason: string) => {
       deps.metrics?.delivery('dead');
       await store.markDead(row.id, reason, options.now());

@@ -262,6 +262,45 @@ export const outSeedEvent = (identity: PushIdentity, event: Record<string, unkno
 export const overtimeSeedEvent = (identity: PushIdentity, event: Record<string, unknown> = {}) => v1Event(OVERTIME_SEED_EXAMPLE, identity, event);
 export const tripSeedEvent = (identity: PushIdentity, object: Record<string, unknown> = {}) => v2Event(TRIP_SEED_EXAMPLE, identity, object);
 
+/**
+ * A revocation (通过并撤销) as Feishu pushes it (v1 envelope). leave/out/work_approval_revert per
+ * FEISHU-NOTES §9 — their bodies carry at least these fields, the operation time's name is
+ * unconfirmed; the kinds without a documented revert event get the generic approval_instance
+ * status event, status REVERTED.
+ */
+export function revertSeedEvent(kind: ApprovalKindName, identity: PushIdentity, event: Record<string, unknown> = {}) {
+  const type = REVERT_EVENT_TYPE[kind];
+  return v1Event(
+    {
+      ts: '1502199207.7171419',
+      uuid: '',
+      token: '',
+      type: 'event_callback',
+      event: {
+        type,
+        app_id: '',
+        tenant_key: 'bd6ae59exxx',
+        approval_code: '59558CEE-CEF4-45C9-1234-UVDE8BEC1234',
+        instance_code: 'CEF48CEE-CEF4-45C9-1234-DCBF8BEC1234',
+        operate_time: '1589527354',
+        ...(type === 'approval_instance' ? { status: 'REVERTED' } : {}),
+      } as Record<string, unknown>,
+    },
+    identity,
+    event,
+  );
+}
+
+/** The event type that revokes an approval of each kind (approval_instance: the generic status event). */
+export const REVERT_EVENT_TYPE: Record<ApprovalKindName, string> = {
+  remedy: 'approval_instance',
+  shift: 'approval_instance',
+  leave: 'leave_approval_revert',
+  out: 'out_approval_revert',
+  overtime: 'work_approval_revert',
+  trip: 'approval_instance',
+};
+
 /** Each kind's seed, for the CLI: builds the event with `fields` set among the event's own fields. */
 export const SEED_EVENTS: Record<ApprovalKindName, (identity: PushIdentity, fields?: Record<string, unknown>) => Record<string, unknown>> = {
   remedy: remedySeedEvent,
