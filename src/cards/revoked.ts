@@ -26,12 +26,15 @@ export function isTransformable(card: Json): boolean {
 
 /**
  * What is given up, in this order, when the revoked card would exceed CARD_MAX_BYTES. The original
- * was fitted to the limit with no margin (fitReason), and striking adds 4 bytes a line, so a card
- * with a long many-line reason can go over: then its text stays unstruck (the note says it all),
- * then the text goes (buttons and people stay), then everything but the note.
+ * was fitted to the limit with no margin (fitReason), so a long reason can push the revoked card
+ * over: then its struck lines are cut (the longest, the reason's, gives way), then its text stays
+ * unstruck (many short lines: the strikes are what costs; the note says it all), then the text
+ * goes (buttons and people stay), then everything but the note.
  */
-const LEVELS = ['struck', 'unstruck', 'no-text', 'note-only'] as const;
+const LEVELS = ['struck', 'cut', 'unstruck', 'no-text', 'note-only'] as const;
 type Level = (typeof LEVELS)[number];
+
+const fits = (card: Json) => Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES;
 
 /**
  * The revoked state of a rendered card; a card that is not transformable comes back unchanged.
@@ -41,13 +44,29 @@ export function revokedCard(card: Json): Json {
   if (!isTransformable(card)) return card;
   let out: Json = card;
   for (const level of LEVELS) {
-    out = transform(card, level);
-    if (Buffer.byteLength(JSON.stringify(out)) <= CARD_MAX_BYTES) return out;
+    out = level === 'cut' ? cutToFit(card) ?? out : transform(card, level);
+    if (fits(out)) return out;
   }
   return out;
 }
 
-function transform(original: Json, level: Level): Json {
+/** The struck card with each line cut to the most code points that fit (binary search), if any do. */
+function cutToFit(card: Json): Json | undefined {
+  let lo = 1;
+  let hi = JSON.stringify(card).length;
+  let best: Json | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const attempt = transform(card, 'cut', mid);
+    if (fits(attempt)) {
+      best = attempt;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+function transform(original: Json, level: Level, maxLineChars = Infinity): Json {
   const card = structuredClone(original);
   const config = isObject(card.config) ? card.config : {};
   // Feishu requires update_multi before and after an edit.
@@ -59,7 +78,7 @@ function transform(original: Json, level: Level): Json {
   }
   const body = card.body as { elements: unknown[] };
   const rest = isNote(body.elements[0]) ? body.elements.slice(1) : body.elements;
-  const kept = level === 'struck' ? rest.map(strikeElement)
+  const kept = level === 'struck' || level === 'cut' ? rest.map((e) => strikeElement(e, maxLineChars))
     : level === 'unstruck' ? rest
     : level === 'no-text' ? rest.filter((e) => !hasText(e))
     : [];
@@ -104,21 +123,21 @@ function hasText(element: unknown): boolean {
 }
 
 /** Strikes the markdown of an element and of the elements it contains (columns, panels, forms). */
-function strikeElement(element: unknown): unknown {
+function strikeElement(element: unknown, maxLineChars: number): unknown {
   if (!isObject(element)) return element;
   const text = markdownTextOf(element);
   if (text) {
-    if (typeof text.content === 'string') text.content = strikeMarkdown(text.content);
+    if (typeof text.content === 'string') text.content = strikeMarkdown(text.content, maxLineChars);
     if (isObject(text.i18n_content)) {
       for (const [locale, value] of Object.entries(text.i18n_content)) {
-        if (typeof value === 'string') text.i18n_content[locale] = strikeMarkdown(value);
+        if (typeof value === 'string') text.i18n_content[locale] = strikeMarkdown(value, maxLineChars);
       }
     }
     return element;
   }
   for (const key of ['elements', 'columns']) {
     const children = element[key];
-    if (Array.isArray(children)) element[key] = children.map(strikeElement);
+    if (Array.isArray(children)) element[key] = children.map((child) => strikeElement(child, maxLineChars));
   }
   return element;
 }
@@ -133,9 +152,10 @@ const RULE = /^\s*(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|<hr\s*\/?>)\s*$/i;
  * Each non-empty line as `~~line~~`. Our user text is escaped to numeric character references
  * (escape.ts), so it holds no `~`. A template's own `~~` inside the line is dropped first: nested
  * strikes would end the strike early, and the whole line is struck anyway. That also makes it
- * idempotent: a struck line strikes to itself.
+ * idempotent: a struck line strikes to itself. A line longer than `maxLineChars` code points is
+ * cut, marked with "…", never inside a numeric character reference.
  */
-export function strikeMarkdown(markdown: string): string {
+export function strikeMarkdown(markdown: string, maxLineChars = Infinity): string {
   let inFence = false;
   return markdown
     .split('\n')
@@ -146,10 +166,17 @@ export function strikeMarkdown(markdown: string): string {
       }
       if (inFence || RULE.test(line)) return line;
       const [, markers, body, trailing] = BLOCK_MARKERS.exec(line)!;
-      const inner = body!.replaceAll('~~', '').trim();
+      const inner = cut(body!.replaceAll('~~', '').trim(), maxLineChars);
       // Markdown wants the delimiters next to text; tildes alone (a rule of `~`) stay as they are.
       if (inner.trim() === '' || /^~+$/.test(inner)) return line;
       return `${markers}~~${inner}~~${trailing}`;
     })
     .join('\n');
+}
+
+function cut(text: string, max: number): string {
+  const points = Array.from(text);
+  if (points.length <= max) return text;
+  // A reference cut short (`&#6`) would show as text: cut before it.
+  return points.slice(0, Math.max(0, max - 1)).join('').replace(/&#?\d*$/, '') + '…';
 }
