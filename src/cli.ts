@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isKindName, KIND_NAMES, kindForEventType } from './approvals/index.js';
 import type { ApprovalEvent, ApprovalKindName } from './approvals/types.js';
 import { renderCard } from './cards/card.js';
+import { revokedCard } from './cards/revoked.js';
 import { loadTemplates, TemplateError } from './cards/templates.js';
 import { describeCard, type Locale } from './cards/text-view.js';
 import { isTimeZone } from './cards/time.js';
@@ -25,14 +26,15 @@ const USAGE = `usage:
   npm run cli -- render [--sample remedy|shift|leave|out|overtime|trip | --event <event.json>]
                         [--audience employee|team]
                         [--templates <dir>] [--zone <IANA zone>] [--team-zone <IANA zone>]
-                        [--locale zh_cn|en_us|ja_jp]
+                        [--locale zh_cn|en_us|ja_jp] [--revoked]
   npm run cli -- send-sample remedy|shift|leave|out|overtime|trip (--url <bot url> | --dry-run [--url <bot url>])
                              [--to <user_id|open_id>] [--<field> <value> …]
   npm run cli -- send-sample revert <kind> --instance_code <code> (--url <bot url> | --dry-run)
 
 deliveries, requeue and backup read DATABASE_URL from the environment or ./.env (default
 file:./data/bot.sqlite; postgres://… works for deliveries and requeue); backup copies an SQLite
-database consistently while the bot runs. render prints a card's JSON and how it reads, without sending it.
+database consistently while the bot runs. render prints a card's JSON and how it reads, without sending it;
+with --revoked, the card as it is edited in place once the approval is revoked.
 send-sample posts a realistic event to a running bot, encrypted and signed with FEISHU_ENCRYPT_KEY
 and carrying FEISHU_APP_ID and FEISHU_VERIFICATION_TOKEN (environment or ./.env), and reports the
 answer. The bot then really acts on it: it DMs the employee and posts the team card to the chats
@@ -206,6 +208,7 @@ function render(args: string[]): number {
       zone: { type: 'string' },
       'team-zone': { type: 'string' },
       locale: { type: 'string' },
+      revoked: { type: 'boolean' },
     },
   });
   const zone = values.zone ?? 'Asia/Shanghai';
@@ -220,8 +223,10 @@ function render(args: string[]): number {
   const event = sampleEvent(values);
   const templates = loadTemplates(values.templates);
   for (const audience of audiences as Array<'employee' | 'team'>) {
-    const { card, content } = renderCard(templates, event, audience, { zone, teamZone, brand: 'feishu' });
-    console.log(`── ${event.kind}.${audience} · zone ${zone}${teamZone !== zone ? ` · team zone ${teamZone}` : ''} · ${Buffer.byteLength(content)} bytes ──`);
+    const rendered = renderCard(templates, event, audience, { zone, teamZone, brand: 'feishu' });
+    const card = values.revoked ? revokedCard(rendered.card) : rendered.card;
+    const content = values.revoked ? JSON.stringify(card) : rendered.content;
+    console.log(`── ${event.kind}.${audience}${values.revoked ? ' · revoked' : ''} · zone ${zone}${teamZone !== zone ? ` · team zone ${teamZone}` : ''} · ${Buffer.byteLength(content)} bytes ──`);
     console.log(JSON.stringify(card, null, 2));
     for (const locale of locales) {
       console.log(`[${locale}]`);
