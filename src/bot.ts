@@ -26,8 +26,11 @@ import { directoryCache } from './teams/directory-cache.js';
 import { checkRoutingIds } from './teams/routing-check.js';
 import { teamRouter } from './teams/team-router.js';
 
-/** Events are remembered for dedupe at least this long (Feishu retries for ~7 h). */
-export const RETENTION_MS = 7 * 24 * 60 * 60_000;
+/**
+ * Events are remembered at least this long: for dedupe (Feishu retries for ~7 h), and so that a
+ * revocation can still find the cards of its approval while Feishu lets them be edited (14 days).
+ */
+export const RETENTION_MS = 15 * 24 * 60 * 60_000;
 const PURGE_EVERY_MS = 60 * 60_000;
 /** How often rejected (or unverifiable) credentials are tried again. */
 const CREDENTIAL_RETRY_MS = 60_000;
