@@ -1,8 +1,9 @@
 // `npm run demo`: the bot end to end without a Feishu account. Starts the sandbox Open Platform
 // (with two teams: each team chat has its own people) and the bot on a temporary database, pushes
 // the example of each attendance approval (补卡, 换班, 请假, 外出, 加班, 出差) encrypted and signed, and
-// prints every card that arrived: each employee's DM, and one card in their team's chat, naming them. `npm run demo -- --ws` receives them
-// over the long connection instead.
+// prints every card that arrived: each employee's DM, and one card in their team's chat, naming them.
+// Then it revokes the leave (leave_approval_revert) and prints the two cards as the bot edited
+// them. `npm run demo -- --ws` receives the events over the long connection instead.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,16 @@ import { WEBHOOK_PATH } from './receivers/webhook.js';
 import { pushEvent } from './sandbox/feishu-push.js';
 import { startSandbox, type Sandbox, type SandboxMessage } from './sandbox/open-platform.js';
 import { SANDBOX_APP, sandboxEnv } from './sandbox/sandbox-settings.js';
-import { leaveSeedEvent, outSeedEvent, overtimeSeedEvent, remedySeedEvent, shiftSeedEvent, tripSeedEvent } from './sandbox/seed-events.js';
+import {
+  leaveSeedEvent,
+  outSeedEvent,
+  overtimeSeedEvent,
+  remedySeedEvent,
+  revertSeedEvent,
+  seedFields,
+  shiftSeedEvent,
+  tripSeedEvent,
+} from './sandbox/seed-events.js';
 
 const DEMO = SANDBOX_APP;
 const describeDatabase = (config: Config) => (config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL');
@@ -40,9 +50,9 @@ const TEAMS = {
 };
 const LOCALES: Locale[] = ['zh_cn', 'en_us'];
 
-function printCard(message: SandboxMessage): void {
+function printCard(message: SandboxMessage, what = 'card'): void {
   const audience = message.receiveIdType === 'chat_id' ? 'team chat' : 'employee, direct message';
-  console.log(`\n── card to ${message.receiveIdType} ${message.receiveId} (${audience}) ──`);
+  console.log(`\n── ${what} to ${message.receiveIdType} ${message.receiveId} (${audience}) ──`);
   for (const locale of LOCALES) {
     console.log(` [${locale}]`);
     for (const line of describeCard(message.card, locale)) console.log(line);
@@ -55,7 +65,18 @@ async function printCards(sandbox: Sandbox): Promise<number> {
   console.log(`\n${cards.length} cards arrived at the sandbox Open Platform:`);
   // Arrival order is a race between parallel sends; show each approval's cards together.
   const order = (m: SandboxMessage) => `${JSON.stringify(m.card.header)} ${m.receiveIdType === 'chat_id' ? 1 : 0}`;
-  cards.sort((a, b) => order(a).localeCompare(order(b))).forEach(printCard);
+  cards.sort((a, b) => order(a).localeCompare(order(b))).forEach((card) => printCard(card));
+  return 0;
+}
+
+/** Revokes the leave, and prints its two cards as the bot edited them (no new message is sent). */
+async function revokeLeave(sandbox: Sandbox, deliver: (name: string, event: Record<string, unknown>) => Promise<void>): Promise<number> {
+  const identity = { appId: DEMO.appId, token: DEMO.verificationToken };
+  const before = sandbox.messages.length;
+  await deliver('请假 revoked, leave_approval_revert', revertSeedEvent('leave', identity, { instance_code: String(seedFields(leaveSeedEvent(identity)).instance_code) }));
+  const edited = await sandbox.untilEdited(2, 15_000);
+  console.log(`\nthe leave's ${edited.length} cards were edited in place (${sandbox.messages.length - before} new messages):`);
+  edited.sort((a, b) => a.receiveIdType.localeCompare(b.receiveIdType)).forEach((card) => printCard(card, 'edited card'));
   return 0;
 }
 
@@ -90,11 +111,13 @@ async function main(): Promise<number> {
     ] as const;
     if (overWs) {
       console.log(`Bot: long connection (EVENT_MODE=ws), database ${describeDatabase(config)}, zone ${config.timezone}\n`);
-      for (const [name, event] of seeds) {
+      const deliver = async (name: string, event: Record<string, unknown>) => {
         const ack = await sandbox.ws.push(event, 15_000);
         console.log(`${name} (long connection)\n${''.padEnd(37)}→ acknowledged ${JSON.stringify(ack)}`);
-      }
-      return await printCards(sandbox);
+      };
+      for (const [name, event] of seeds) await deliver(name, event);
+      await printCards(sandbox);
+      return await revokeLeave(sandbox, deliver);
     }
     console.log(`Bot webhook:           ${webhook}  (database ${describeDatabase(config)}, zone ${config.timezone})\n`);
 
@@ -105,12 +128,13 @@ async function main(): Promise<number> {
     );
     console.log(`url_verification (encrypted)         → ${challenge.status} ${await challenge.text()}`);
 
-    for (const [name, event] of seeds) {
+    const deliver = async (name: string, event: Record<string, unknown>) => {
       const response = await pushEvent(webhook, event, { encryptKey: DEMO.encryptKey });
       console.log(`${name} (encrypted, signed)\n${''.padEnd(37)}→ ${response.status} ${await response.text()}`);
-    }
-
-    return await printCards(sandbox);
+    };
+    for (const [name, event] of seeds) await deliver(name, event);
+    await printCards(sandbox);
+    return await revokeLeave(sandbox, deliver);
   } catch (error) {
     console.error(`demo failed: ${(error as Error).message}`);
     return 1;

@@ -1,5 +1,6 @@
 // The README's first command must keep working: npm run demo exits 0 and shows every card, each
-// team's cards in that team's chat only, naming the employee.
+// team's cards in that team's chat only, naming the employee; then one revocation editing the
+// leave's two cards in place.
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +15,7 @@ describe('npm run demo', () => {
   it('posts the example of each attendance approval and prints the twelve cards: each team sees its own people', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/demo.js')], { cwd: ROOT, encoding: 'utf8' });
     expect(stdout).toContain('url_verification (encrypted)         → 200 {"challenge":"demo-challenge-42"}');
-    expect(stdout.match(/→ 200 \{"ok":true,"outcome":"accepted"\}/g)).toHaveLength(6);
+    expect(stdout.match(/→ 200 \{"ok":true,"outcome":"accepted"\}/g)).toHaveLength(7); // six approvals, one revocation
     expect(stdout).toContain('12 cards arrived at the sandbox Open Platform:');
     expect(stdout.match(/── card to /g)).toHaveLength(12);
     expect(stdout).toContain('── card to user_id g12xxxxg (employee, direct message) ──');
@@ -32,17 +33,31 @@ describe('npm run demo', () => {
     expect(ops.join('\n')).toContain('换班 · 李四 · 12-01 ↔ 12-02');
     for (const title of ['外出 · 陈静', '加班 · 李四']) expect(ops.join('\n')).toContain(title);
     expect(stdout).toContain('补卡 approved for 17:23'); // the employee's own card
+    expectLeaveRevoked(stdout);
   });
 });
 
 describe('npm run demo -- --ws', () => {
   it('receives the examples over the long connection and prints the twelve cards', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/demo.js'), '--ws'], { cwd: ROOT, encoding: 'utf8' });
-    expect(stdout.match(/→ acknowledged \{"code":200\}/g)).toHaveLength(6);
+    expect(stdout.match(/→ acknowledged \{"code":200\}/g)).toHaveLength(7);
     expect(stdout.match(/── card to /g)).toHaveLength(12);
     expect(stdout).toContain('补卡 approved for 17:23');
+    expectLeaveRevoked(stdout);
   });
 });
+
+/** The leave's DM and its sales-chat card, edited into the revoked state; no message sent for it. */
+function expectLeaveRevoked(stdout: string): void {
+  expect(stdout).toContain("the leave's 2 cards were edited in place (0 new messages):");
+  const edited = stdout.split('\n── ').filter((block) => block.startsWith('edited card to '));
+  expect(edited.map((block) => block.split(' (')[0])).toEqual(['edited card to chat_id oc_demo_sales', 'edited card to open_id ou_xxx']);
+  for (const card of edited) {
+    expect(card).toMatch(/已撤销 · 请假/);
+    expect(card).toContain('Revoked: Leave');
+    expect(card).toContain('~~**Reason:** 请假审批~~');
+  }
+}
 
 /** The printed cards sent to a chat, each as its block of lines. */
 function cardsTo(stdout: string, chatId: string): string[] {
