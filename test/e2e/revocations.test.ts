@@ -129,6 +129,40 @@ describe('a revocation', () => {
     expect(dead.lastError).toContain('recalled');
   });
 
+  it('edits a card whose send answer was lost: the resend with its uuid gives back the original message id', async () => {
+    await start();
+    // Every send reaches the chat, but its answer is lost (a dropped connection), until cleared.
+    h.sandbox.setChaos({ rate: 1, modes: ['drop'], sentBeforeLoss: 1 });
+    await post(leave('I-4'));
+    const originals = await h.sandbox.waitForMessages(2);
+    h.sandbox.setChaos(undefined);
+    const cards = await eventually(async () => {
+      const rows = (await h.bot.store.deliveries()).filter((d) => d.instanceCode === 'I-4');
+      return rows.length === 2 && rows.every((d) => d.status === 'sent') && rows;
+    }, 'both cards sent on a retry');
+    expect(h.sandbox.stats.resendsAbsorbed).toBeGreaterThanOrEqual(2);
+    expect(cards.map((c) => c.messageId).sort()).toEqual(originals.map((m) => m.messageId).sort());
+    await post(revertSeedEvent('leave', identity, { instance_code: 'I-4' }));
+    const edited = await h.sandbox.untilEdited(2);
+    expect(edited.every(revoked)).toBe(true);
+    expect(h.sandbox.messages).toHaveLength(2);
+  });
+
+  it('survives a restart while its edits are failing: after it, each card is edited, once', async () => {
+    await start();
+    await post(leave('I-5'));
+    await h.sandbox.waitForMessages(2);
+    h.sandbox.fail({ method: 'edit', httpStatus: 500, code: 0, msg: 'busy' });
+    await post(revertSeedEvent('leave', identity, { instance_code: 'I-5' }));
+    await eventually(() => h.sandbox.stats.editRequests >= 2, 'edits tried and refused');
+    await h.restart();
+    h.sandbox.clearFaults();
+    const edited = await h.sandbox.untilEdited(2);
+    expect(edited.every((m) => m.edits === 1 && revoked(m))).toBe(true);
+    await eventually(async () => (await h.bot.store.deliveries()).filter((d) => d.audience === 'edit' && d.status === 'sent').length === 2, 'edits recorded');
+    expect(h.sandbox.messages).toHaveLength(2);
+  });
+
   it('rejects a malformed revert with a reason, and keeps it', async () => {
     await start();
     expect(await post(revertSeedEvent('leave', identity, { instance_code: 42 }))).toBe('rejected');
