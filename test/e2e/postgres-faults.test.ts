@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
+import { POSTGRES_SCHEMA_VERSION } from '../../src/store/postgres-schema.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
 import { freePort, runCli } from '../support/bot-process.js';
 import { burst, exactlyOnce } from '../support/burst.js';
@@ -116,7 +117,7 @@ describe('PostgreSQL faults', () => {
     await client.end();
     const second = await instance(url, 'pod-b');
     expect(await second.bot.exited).toBe(1);
-    expect(second.bot.output.stderr.trim()).toMatch(/^database 127\.0\.0\.1:\d+\/bot_test_\w+ has schema version 99, newer than this bot's 1/);
+    expect(second.bot.output.stderr.trim()).toMatch(new RegExp(`^database 127\\.0\\.0\\.1:\\d+/bot_test_\\w+ has schema version 99, newer than this bot's ${POSTGRES_SCHEMA_VERSION}:`));
   }, 30_000);
 });
 

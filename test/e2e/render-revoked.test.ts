@@ -1,3 +1,4 @@
+// Runs once: the revoked goldens (test/cards/revoked-golden.tz.test.ts) cover the process zones.
 // `npm run cli -- render --revoked`: the card as it reads once its approval is revoked.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
