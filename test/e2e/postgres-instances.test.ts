@@ -2,7 +2,7 @@
 // round-robin, one of them killed with -9 while it sends.
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
-import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
+import { leaveSeedEvent, remedySeedEvent, revertSeedEvent } from '../../src/sandbox/seed-events.js';
 import { burst, exactlyOnce, pushAll } from '../support/burst.js';
 import { eventually, sleep } from '../support/harness.js';
 import { postgresBots } from '../support/postgres-bots.js';
@@ -29,6 +29,25 @@ describe('several instances on one PostgreSQL database', () => {
     expect(ra.checks.sender!.sender).toBe(rb.checks.sender!.sender); // both name the same sender
     const metrics = await (await fetch(`${a.base}/metrics`)).text();
     expect(metrics).toMatch(/approval_bot_sender [01]/);
+  }, 30_000);
+
+  it('revokes once when the revocation reaches both instances at once: each card edited once, nothing new sent', async () => {
+    const url = await database();
+    const [a, b] = [await instance(url, 'pod-a'), await instance(url, 'pod-b')];
+    await Promise.all([a.bot.ready, b.bot.ready]);
+    const identity = { appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken };
+    expect((await push(a.webhook, leaveSeedEvent(identity, { instance_code: 'I-REVOKE' }))).status).toBe(200);
+    await eventually(() => pg_.sandbox.messages.length === 2, 'the DM and the team card');
+    const editsBefore = pg_.sandbox.stats.editsApplied;
+    const revert = revertSeedEvent('leave', identity, { instance_code: 'I-REVOKE' });
+    const again = revertSeedEvent('leave', identity, { instance_code: 'I-REVOKE' }); // another event id
+    const answers = await Promise.all([push(a.webhook, revert), push(b.webhook, revert), push(b.webhook, again)]);
+    const outcomes = await Promise.all(answers.map(async (r) => ((await r.json()) as { outcome: string }).outcome));
+    expect(outcomes.sort()).toEqual(['accepted', 'duplicate', 'duplicate']);
+    await eventually(() => pg_.sandbox.messages.every((m) => m.edits === 1), 'both cards edited');
+    await sleep(500);
+    expect(pg_.sandbox.stats.editsApplied - editsBefore).toBe(2);
+    expect(pg_.sandbox.messages).toHaveLength(2);
   }, 30_000);
 
   it('loses and doubles nothing when the sender is killed with -9 mid-burst; another takes over within 10 s, within the limits', async () => {
