@@ -1,10 +1,10 @@
-import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/delivery/backoff.js';
 import { decide } from '../../src/delivery/errors.js';
 import { createFeishuClient } from '../../src/feishu/client.js';
 import { createLogger } from '../../src/log.js';
 import { freePort } from '../support/bot-process.js';
+import { tokenThenDrop } from '../support/dropping-server.js';
 
 describe('what to do about a failed send', () => {
   it.each([230002, 230013, 230025, 230028, 230029, 230035, 230053, 230099, 232009])('gives up at once on permanent code %i', (code) => {
@@ -57,19 +57,14 @@ describe('a send that gets no answer', () => {
 
   it('names the message call when that is the one cut off', async () => {
     // Tokens are handed out; the connection of a message send is dropped before any answer.
-    const server = createServer((req, res) => {
-      if (req.url?.startsWith('/open-apis/auth/')) res.end(JSON.stringify({ code: 0, tenant_access_token: 't-1', expire: 7200 }));
-      else req.socket.destroy();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as { port: number };
+    const server = await tokenThenDrop();
+    const { port } = server;
     try {
       const result = await client(`http://127.0.0.1:${port}`).sendCard(card);
       expect(result).toEqual({ ok: false, message: `UND_ERR_SOCKET 127.0.0.1:${port} (connection closed by the other side) on POST /open-apis/im/v1/messages` });
       if (result.ok) throw new Error('sent through a dropped connection?');
       expect(decide(result).action).toBe('retry');
     } finally {
-      server.closeAllConnections();
       server.close();
     }
   });

@@ -1,12 +1,12 @@
 // Editing a sent card (FEISHU-NOTES §10): the real client (official SDK, real HTTP) against the
 // sandbox Open Platform, and what decide() makes of each refusal.
-import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/delivery/errors.js';
 import { createFeishuClient, type SendResult } from '../../src/feishu/client.js';
 import { silentLogger } from '../../src/log.js';
 import { FEISHU_SEND_LIMITS, startSandbox, type Sandbox, type SandboxLimits } from '../../src/sandbox/open-platform.js';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
+import { tokenThenDrop } from '../support/dropping-server.js';
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -224,18 +224,13 @@ describe("edits in the app's windows", () => {
 describe('an edit that gets no answer', () => {
   it('fails with the call and the cause, and is retried', async () => {
     // Tokens are handed out; the connection of the edit is dropped before any answer.
-    const server = createServer((req, res) => {
-      if (req.url?.startsWith('/open-apis/auth/')) res.end(JSON.stringify({ code: 0, tenant_access_token: 't-1', expire: 7200 }));
-      else req.socket.destroy();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as { port: number };
+    const server = await tokenThenDrop();
+    const { port } = server;
     try {
       const result = failureOf(await clientFor(`http://127.0.0.1:${port}`).updateCard({ messageId: 'om_1', content: card('已撤销') }));
       expect(result).toEqual({ ok: false, message: `UND_ERR_SOCKET 127.0.0.1:${port} (connection closed by the other side) on PATCH /open-apis/im/v1/messages/om_1` });
       expect(decide(result).action).toBe('retry');
     } finally {
-      server.closeAllConnections();
       server.close();
     }
   });
