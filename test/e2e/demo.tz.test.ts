@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { expectLeaveRevoked } from '../support/demo-output.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -36,28 +37,6 @@ describe('npm run demo', () => {
     expectLeaveRevoked(stdout);
   });
 });
-
-describe('npm run demo -- --ws', () => {
-  it('receives the examples over the long connection and prints the twelve cards', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'dist/demo.js'), '--ws'], { cwd: ROOT, encoding: 'utf8' });
-    expect(stdout.match(/→ acknowledged \{"code":200\}/g)).toHaveLength(7);
-    expect(stdout.match(/── card to /g)).toHaveLength(12);
-    expect(stdout).toContain('补卡 approved for 17:23');
-    expectLeaveRevoked(stdout);
-  });
-});
-
-/** The leave's DM and its sales-chat card, edited into the revoked state; no message sent for it. */
-function expectLeaveRevoked(stdout: string): void {
-  expect(stdout).toContain("the leave's 2 cards were edited in place (0 new messages):");
-  const edited = stdout.split('\n── ').filter((block) => block.startsWith('edited card to '));
-  expect(edited.map((block) => block.split(' (')[0])).toEqual(['edited card to chat_id oc_demo_sales', 'edited card to open_id ou_xxx']);
-  for (const card of edited) {
-    expect(card).toMatch(/已撤销 · 请假/);
-    expect(card).toContain('Revoked: Leave');
-    expect(card).toContain('~~**Reason:** 请假审批~~');
-  }
-}
 
 /** The printed cards sent to a chat, each as its block of lines. */
 function cardsTo(stdout: string, chatId: string): string[] {

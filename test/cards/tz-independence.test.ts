@@ -1,4 +1,5 @@
-// The same event gives the same card whatever the process's own TZ.
+// The same event gives the same card whatever the process's own TZ. It sets each child's TZ itself,
+// so it runs once.
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
