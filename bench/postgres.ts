@@ -39,7 +39,13 @@ async function postgresServer(): Promise<{ url: string; what: string; stop: () =
   };
 }
 
-const freshDatabase = async (server: string) => (await createDatabase(server)).url;
+/** The bench's databases, dropped when it ends (on a shared server they would pile up). */
+const drops: Array<() => Promise<void>> = [];
+async function freshDatabase(server: string): Promise<string> {
+  const db = await createDatabase(server);
+  drops.push(db.drop);
+  return db.url;
+}
 
 function instance(env: Record<string, string>): ChildProcess {
   const [flags, script] = startCommand();
@@ -165,6 +171,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await sandbox.close();
+    for (const drop of drops) await drop().catch((error) => console.error(`could not drop a bench database: ${(error as Error).message}`));
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
