@@ -256,7 +256,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
 
     async recentAttempts(since) {
       const rows = await query<{ receive_id_type: string; receive_id: string; at: number }>(
-        "SELECT receive_id_type, receive_id, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > $1 AND audience NOT IN ('route', 'edit') ORDER BY last_attempt_at",
+        "SELECT receive_id_type, receive_id, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > $1 AND audience != 'route' ORDER BY last_attempt_at",
         [since],
       );
       return rows.rows.map((r) => ({ receiveIdType: r.receive_id_type as Delivery['receiveIdType'], receiveId: r.receive_id, at: r.at }));

@@ -92,8 +92,9 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
   const selectById = db.prepare(`${SELECT_DELIVERIES} WHERE d.id = ?`);
   const updateAttempting = db.prepare("UPDATE deliveries SET attempts = attempts + 1, last_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'");
   const selectRecentAttempts = db.prepare(
-    // Route rows send nothing: they take no place in the send limits.
-    "SELECT receive_id_type AS receiveIdType, receive_id AS receiveId, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > ? AND audience NOT IN ('route', 'edit') ORDER BY last_attempt_at",
+    // Route rows send nothing: they take no place in the send limits. Edits count at Feishu in the
+    // app's limits; after a restart they count as if sent to their card's recipient (on the safe side).
+    "SELECT receive_id_type AS receiveIdType, receive_id AS receiveId, last_attempt_at AS at FROM deliveries WHERE last_attempt_at > ? AND audience != 'route' ORDER BY last_attempt_at",
   );
   const updateSent = db.prepare(
     "UPDATE deliveries SET status = 'sent', message_id = ?, last_error = NULL, updated_at = ? WHERE id = ? OR (digest_id = ? AND status = 'digested')",
