@@ -242,11 +242,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     // …and on disk before the request leaves; the card renders meanwhile.
     const attemptDurable = store.durable();
     attemptDurable.catch(() => undefined); // awaited below, unless rendering gives up first
-    const giveUp = async (reason: string) => {
-      deps.metrics?.delivery('dead');
-      await store.markDead(delivery.id, reason, options.now());
-      log.error('delivery dead', { ...fields, reason });
-    };
+    const giveUp = deadLetter(delivery.id, 'delivery dead', fields);
     let content: string;
     try {
       content = await deps.cards.content(delivery);
@@ -265,6 +261,15 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       return;
     }
     return failed(delivery, result, recipientKey(delivery), giveUp, 'delivery will be retried', fields);
+  }
+
+  /** Ends a delivery as dead with `reason`: counted, recorded, logged as `message`. */
+  function deadLetter(id: number, message: string, fields: Record<string, unknown>) {
+    return async (reason: string): Promise<void> => {
+      deps.metrics?.delivery('dead');
+      await store.markDead(id, reason, options.now());
+      log.error(message, { ...fields, reason });
+    };
   }
 
   /** A send or an edit Feishu refused or never answered: dead, a fresh token, or a retry after a backoff. */
@@ -322,11 +327,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       await store.markRetry(row.id, `waiting for delivery ${target.id} to be sent`, now + wait, now);
       return;
     }
-    const giveUp = async (reason: string) => {
-      deps.metrics?.delivery('dead');
-      await store.markDead(row.id, reason, options.now());
-      log.error('edit dead', { ...fields, messageId: target.messageId, reason });
-    };
+    const giveUp = deadLetter(row.id, 'edit dead', { ...fields, messageId: target.messageId });
     let content: string;
     try {
       content = await deps.cards.content(target);
@@ -354,11 +355,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   async function route(row: Delivery): Promise<void> {
     const fields = { deliveryId: row.id, eventId: row.eventId ?? undefined, instanceCode: row.instanceCode ?? undefined, attempt: row.attempts + 1 };
     if (!(await store.markAttempting(row.id, options.now()))) return; // revoked meanwhile: cancelled
-    const giveUp = async (reason: string) => {
-      deps.metrics?.delivery('dead');
-      await store.markDead(row.id, reason, options.now());
-      log.error('team routing dead', { ...fields, reason });
-    };
+    const giveUp = deadLetter(row.id, 'team routing dead', fields);
     if (!deps.teams) return giveUp('team routing is not set up in this process');
     let decision: TeamDecision;
     try {
