@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { kindForEventType } from '../approvals/index.js';
 import { isRevertEventType, readRevocation } from '../approvals/revert.js';
+import { unknownInstanceReason } from '../store/revocation-plan.js';
 import type { Recipient } from '../approvals/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -117,7 +118,7 @@ export function createIngest(deps: IngestDeps) {
       fields = { instanceCode: revocation.instanceCode };
       if (result.result === 'duplicate') outcome = { outcome: 'duplicate', eventId: base.eventId, eventType: base.eventType };
       else if (result.outcome === 'unknown') {
-        outcome = { outcome: 'ignored', eventId: base.eventId, eventType: base.eventType, reason: `no approval of instance ${revocation.instanceCode} was seen: nothing to revoke` };
+        outcome = { outcome: 'ignored', eventId: base.eventId, eventType: base.eventType, reason: unknownInstanceReason(revocation.instanceCode) };
       } else {
         outcome = { outcome: 'accepted', eventId: base.eventId, eventType: base.eventType };
         fields = { ...fields, revoked: result.approvalEventId, cancelled: result.cancelled, edits: result.edits };

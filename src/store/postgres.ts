@@ -272,7 +272,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       await query("UPDATE deliveries SET status = 'dead', last_error = $1, updated_at = $2 WHERE id = $3", [error, now, id]);
     },
     async markCancelled(id, reason, now) {
-      await query("UPDATE deliveries SET status = 'cancelled', last_error = $1, updated_at = $2 WHERE id = $3", [reason, now, id]);
+      await query("UPDATE deliveries SET status = 'cancelled', last_error = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'", [reason, now, id]);
     },
 
     recordRevocation: (event) =>

@@ -4,11 +4,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { editUuid, planRevocation, type RevocableRow } from './revocation-plan.js';
+import { editUuid, planRevocation, revokedFirstReason, unknownInstanceReason, type RevocableRow } from './revocation-plan.js';
 import type { Delivery, NewDelivery, NewEvent, RecordResult, RevocationResult, Store } from './store.js';
 import { migrate, SCHEMA_VERSION, type MigrationResult } from './sqlite-schema.js';
 import { walSync } from './wal-sync.js';
-import { revokedFirstReason, unknownInstanceReason } from './revocation-plan.js';
 import { SELECT_DELIVERIES, toDelivery, toStoredEvent, type DeliveryRow } from './rows.js';
 
 // A team delivery that may be folded into a digest: due, pending, and never attempted (an
@@ -101,7 +100,6 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
   );
   const updateRetry = db.prepare('UPDATE deliveries SET last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?');
   const updateDead = db.prepare("UPDATE deliveries SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?");
-  const updateCancelledOne = db.prepare("UPDATE deliveries SET status = 'cancelled', last_error = ?, updated_at = ? WHERE id = ?");
   // Counts at most `min` rows, whatever the backlog: the question is only whether it reaches min.
   const selectBacklogged = db
     .prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM deliveries INDEXED BY deliveries_fresh_team WHERE receive_id = ? AND ${freshTeam()} LIMIT ?)`)
@@ -222,7 +220,7 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
     markSent: (id, messageId, now) => void updateSent.run(messageId, now, id, id),
     markRetry: (id, error, nextAttemptAt, now) => void updateRetry.run(error, nextAttemptAt, now, id),
     markDead: (id, error, now) => void updateDead.run(error, now, id),
-    markCancelled: (id, reason, now) => void updateCancelledOne.run(reason, now, id),
+    markCancelled: (id, reason, now) => void updateCancelled.run(reason, now, id),
 
     chatBacklogged: (chatId, now, min) => (selectBacklogged.get(chatId, now, min) as number) >= min,
     digestCandidates: (chatId, now, limit) => (selectCandidates.all(chatId, now, limit) as DeliveryRow[]).map(toDelivery),

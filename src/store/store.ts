@@ -128,7 +128,7 @@ export interface Store {
   markSent(id: number, messageId: string, now: number): Promise<void>;
   markRetry(id: number, error: string, nextAttemptAt: number, now: number): Promise<void>;
   markDead(id: number, error: string, now: number): Promise<void>;
-  /** Cancelled with a reason (an edit whose card was never delivered). */
+  /** Cancelled with a reason, if still pending (an edit whose card was never delivered). */
   markCancelled(id: number, reason: string, now: number): Promise<void>;
   /** Whether at least `min` due team deliveries, never attempted, wait for this chat. */
   chatBacklogged(chatId: string, now: number, min: number): Promise<boolean>;
