@@ -68,6 +68,24 @@ const DELIVERIES_INDEXES = `
 
 const EDIT_INDEX = `CREATE INDEX IF NOT EXISTS deliveries_target ON deliveries (target_id) WHERE target_id IS NOT NULL;`;
 
+/** The outbox columns of schema 2, which later layouts keep. */
+const V2_COLUMNS = [
+  'id', 'event_id', 'audience', 'receive_id_type', 'receive_id', 'uuid', 'status', 'digest_id', 'attempts',
+  'next_attempt_at', 'last_error', 'message_id', 'created_at', 'updated_at', 'retry_from', 'last_attempt_at',
+];
+
+/** Moves the outbox into a new layout, every row kept (SQLite cannot alter a CHECK: a new table). */
+function rebuildDeliveries(db: Db, table: string, keep: readonly string[]): void {
+  const list = keep.join(', ');
+  db.exec(table.replace('CREATE TABLE deliveries', 'CREATE TABLE deliveries_new'));
+  db.exec(`
+    INSERT INTO deliveries_new (${list}) SELECT ${list} FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_new RENAME TO deliveries;
+  `);
+  db.exec(DELIVERIES_INDEXES);
+}
+
 const columns = (db: Db, table: string) =>
   new Set((db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]));
 
@@ -128,34 +146,14 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     title: 'team routing by who the employee is (route rows, the decision behind each delivery)',
     up(db) {
-      db.exec(DELIVERIES_TABLE_V3.replace('CREATE TABLE deliveries', 'CREATE TABLE deliveries_new'));
-      db.exec(`
-        INSERT INTO deliveries_new (id, event_id, audience, receive_id_type, receive_id, uuid, status, digest_id, attempts,
-                                    next_attempt_at, last_error, message_id, created_at, updated_at, retry_from, last_attempt_at)
-        SELECT id, event_id, audience, receive_id_type, receive_id, uuid, status, digest_id, attempts,
-               next_attempt_at, last_error, message_id, created_at, updated_at, retry_from, last_attempt_at
-        FROM deliveries;
-        DROP TABLE deliveries;
-        ALTER TABLE deliveries_new RENAME TO deliveries;
-      `);
-      db.exec(DELIVERIES_INDEXES);
+      rebuildDeliveries(db, DELIVERIES_TABLE_V3, V2_COLUMNS);
     },
   },
   {
     version: 4,
     title: 'revocations (revoke events, card edits, cancelled sends)',
     up(db) {
-      db.exec(DELIVERIES_TABLE_V4.replace('CREATE TABLE deliveries', 'CREATE TABLE deliveries_new'));
-      db.exec(`
-        INSERT INTO deliveries_new (id, event_id, audience, receive_id_type, receive_id, uuid, status, digest_id, attempts,
-                                    next_attempt_at, last_error, message_id, created_at, updated_at, retry_from, last_attempt_at, decision)
-        SELECT id, event_id, audience, receive_id_type, receive_id, uuid, status, digest_id, attempts,
-               next_attempt_at, last_error, message_id, created_at, updated_at, retry_from, last_attempt_at, decision
-        FROM deliveries;
-        DROP TABLE deliveries;
-        ALTER TABLE deliveries_new RENAME TO deliveries;
-      `);
-      db.exec(DELIVERIES_INDEXES);
+      rebuildDeliveries(db, DELIVERIES_TABLE_V4, [...V2_COLUMNS, 'decision']);
       db.exec(EDIT_INDEX);
       db.exec(`
         ALTER TABLE events ADD COLUMN action TEXT NOT NULL DEFAULT 'approve' CHECK (action IN ('approve', 'revoke'));
