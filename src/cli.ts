@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isKindName, KIND_NAMES, kindForEventType } from './approvals/index.js';
 import type { ApprovalEvent, ApprovalKindName } from './approvals/types.js';
 import { renderCard } from './cards/card.js';
-import { revokedCard } from './cards/revoked.js';
+import { revokedRendering } from './cards/revoked.js';
 import { loadTemplates, TemplateError } from './cards/templates.js';
 import { describeCard, type Locale } from './cards/text-view.js';
 import { isTimeZone } from './cards/time.js';
@@ -224,8 +224,7 @@ function render(args: string[]): number {
   const templates = loadTemplates(values.templates);
   for (const audience of audiences as Array<'employee' | 'team'>) {
     const rendered = renderCard(templates, event, audience, { zone, teamZone, brand: 'feishu' });
-    const card = values.revoked ? revokedCard(rendered.card) : rendered.card;
-    const content = values.revoked ? JSON.stringify(card) : rendered.content;
+    const { card, content } = values.revoked ? revokedRendering(rendered) : rendered;
     console.log(`── ${event.kind}.${audience}${values.revoked ? ' · revoked' : ''} · zone ${zone}${teamZone !== zone ? ` · team zone ${teamZone}` : ''} · ${Buffer.byteLength(content)} bytes ──`);
     console.log(JSON.stringify(card, null, 2));
     for (const locale of locales) {

@@ -3,7 +3,7 @@
 // It works on the rendered card, so a TEMPLATES_DIR card gets it too; what it does not understand
 // it leaves as it is. It is idempotent: an edit may be replayed, or rendered again after a crash.
 import { isObject, type Json } from '../ingest/envelope.js';
-import { CARD_MAX_BYTES } from './card.js';
+import { CARD_MAX_BYTES, type RenderedCard } from './card.js';
 import { isLocale, type Localized } from './locales.js';
 
 export const REVOKED_PREFIX: Localized = { zh_cn: '已撤销 · ', en_us: 'Revoked: ', ja_jp: '取り消し済み · ' };
@@ -35,6 +35,12 @@ const LEVELS = ['struck', 'cut', 'unstruck', 'no-text', 'note-only'] as const;
 type Level = (typeof LEVELS)[number];
 
 const fits = (card: Json) => Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES;
+
+/** A rendering in its revoked state, with the content to send (the CLI shows what the bot sends). */
+export function revokedRendering(rendered: RenderedCard): RenderedCard {
+  const card = revokedCard(rendered.card);
+  return { card, content: JSON.stringify(card) };
+}
 
 /**
  * The revoked state of a rendered card; a card that is not transformable comes back unchanged.

@@ -6,7 +6,7 @@ import type { ApprovalEvent } from '../approvals/types.js';
 import type { Brand } from '../cards/approval-link.js';
 import { renderBuilderCard, renderCard, type CardContext } from '../cards/card.js';
 import { fitDigest, renderDigest } from '../cards/digest.js';
-import { revokedCard } from '../cards/revoked.js';
+import { revokedRendering } from '../cards/revoked.js';
 import type { CardTemplates } from '../cards/templates.js';
 import type { BuilderTemplate, TemplateKey } from '../config-file.js';
 import type { Delivery, Store } from '../store/store.js';
@@ -80,7 +80,7 @@ export function cardContents(deps: CardContentDeps): CardContents {
       // A revoked approval's card (an edit, or a send that may have reached Feishu before the
       // revocation) is the revoked state; a card-builder template cannot be transformed, so the
       // built-in template's card is.
-      if (delivery.revokedBy !== null) return JSON.stringify(revokedCard(renderCard(templates, event, delivery.audience, ctx).card));
+      if (delivery.revokedBy !== null) return revokedRendering(renderCard(templates, event, delivery.audience, ctx)).content;
       return builder ? renderBuilderCard(builder, event, ctx).content : renderCard(templates, event, delivery.audience, ctx).content;
     },
     // Sized with TIMEZONE: a zone name changes a row by a few bytes, well inside fitDigest's margin.
