@@ -27,6 +27,12 @@ export const REVERT_EVENT_TYPES: ReadonlyMap<string, ApprovalKindName | undefine
   ['approval_instance', undefined],
 ]);
 
+/** The event type that revokes an approval of `kind`: its own revert event, else approval_instance. */
+export function revertEventTypeFor(kind: ApprovalKindName): string {
+  for (const [type, revoked] of REVERT_EVENT_TYPES) if (revoked === kind) return type;
+  return 'approval_instance';
+}
+
 export const INSTANCE_CODE_MAX_CHARS = 128;
 
 export type ReadRevocation =

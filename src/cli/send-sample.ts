@@ -8,7 +8,8 @@ import { openEnvelope } from '../ingest/envelope.js';
 import { describeNetworkFailure } from '../network-failure.js';
 import { WEBHOOK_PATH } from '../receivers/webhook.js';
 import { feishuRequest } from '../sandbox/feishu-push.js';
-import { REVERT_EVENT_TYPE, revertSeedEvent, SEED_EVENTS, seedFields } from '../sandbox/seed-events.js';
+import { revertEventTypeFor } from '../approvals/revert.js';
+import { revertSeedEvent, SEED_EVENTS, seedFields } from '../sandbox/seed-events.js';
 import { UsageError } from './usage-error.js';
 
 /** Long enough for a bot that stores before answering; short enough not to look hung. */
@@ -163,7 +164,7 @@ function employeeOf(kind: Kind, event: unknown): string {
 
 /** What a revocation sample does, said after it. */
 const revokes = (kind: Kind) =>
-  `revokes that ${kind} approval (${REVERT_EVENT_TYPE[kind]}): the bot edits the cards it sent for it to "revoked", or cancels those not sent yet`;
+  `revokes that ${kind} approval (${revertEventTypeFor(kind)}): the bot edits the cards it sent for it to "revoked", or cancels those not sent yet`;
 
 const MASK = '<FEISHU_VERIFICATION_TOKEN, masked>';
 

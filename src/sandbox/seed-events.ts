@@ -1,5 +1,6 @@
 // The example bodies of the two seed pages (../shared/seeds/), as Feishu documents them,
 // and copies with the identity fields a real push carries filled in.
+import { revertEventTypeFor } from '../approvals/revert.js';
 import type { ApprovalKindName } from '../approvals/types.js';
 
 export const REMEDY_SEED_EXAMPLE = {
@@ -269,7 +270,7 @@ export const tripSeedEvent = (identity: PushIdentity, object: Record<string, unk
  * status event, status REVERTED.
  */
 export function revertSeedEvent(kind: ApprovalKindName, identity: PushIdentity, event: Record<string, unknown> = {}) {
-  const type = REVERT_EVENT_TYPE[kind];
+  const type = revertEventTypeFor(kind);
   return v1Event(
     {
       ts: '1502199207.7171419',
@@ -291,15 +292,6 @@ export function revertSeedEvent(kind: ApprovalKindName, identity: PushIdentity, 
   );
 }
 
-/** The event type that revokes an approval of each kind (approval_instance: the generic status event). */
-export const REVERT_EVENT_TYPE: Record<ApprovalKindName, string> = {
-  remedy: 'approval_instance',
-  shift: 'approval_instance',
-  leave: 'leave_approval_revert',
-  out: 'out_approval_revert',
-  overtime: 'work_approval_revert',
-  trip: 'approval_instance',
-};
 
 /** Each kind's seed, for the CLI: builds the event with `fields` set among the event's own fields. */
 export const SEED_EVENTS: Record<ApprovalKindName, (identity: PushIdentity, fields?: Record<string, unknown>) => Record<string, unknown>> = {
