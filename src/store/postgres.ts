@@ -94,9 +94,29 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   let migration: PostgresMigrationResult = { from: 0, to: 0, applied: [] };
   let retryTimer: NodeJS.Timeout | undefined;
 
-  async function connect(): Promise<void> {
+  /**
+   * A connection of the pool for several statements. While it is out of the pool, a connection
+   * that drops emits 'error' on the client, which nothing else listens to: unheard, it ended the
+   * process. Heard here, the statement under way fails, and the broken connection is discarded.
+   */
+  async function withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost = error;
+      options.log?.warn('PostgreSQL connection lost; reconnecting', { database: where, error: describeError(error) });
+    };
+    client.on('error', onError);
     try {
+      return await work(client);
+    } finally {
+      client.off('error', onError);
+      client.release(lost);
+    }
+  }
+
+  async function connect(): Promise<void> {
+    await withClient(async (client) => {
       if (options.migrate === false) {
         const version = await postgresVersion(client);
         if (version !== POSTGRES_SCHEMA_VERSION) {
@@ -104,9 +124,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         }
         migration = { from: version, to: version, applied: [] };
       } else migration = await migratePostgres(client, where);
-    } finally {
-      client.release();
-    }
+    });
     ready = true;
   }
 
@@ -141,18 +159,17 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
 
   async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     if (!ready) throw new Error(`database not ready: ${lastProblem}`);
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return withClient(async (client) => {
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   async function recordEvents(input: ReadonlyArray<{ event: NewEvent; deliveries: readonly NewDelivery[] }>): Promise<RecordResult[]> {

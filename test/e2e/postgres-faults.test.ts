@@ -83,18 +83,26 @@ describe('PostgreSQL faults', () => {
     const acknowledged: number[] = [];
     const events = burst(60, 10, 'ev_cut');
     let refused = 0;
+    // No answer (a kept-alive socket reset while the machine is loaded by parallel test files) is
+    // not an answer: pushed again, as Feishu would. A bot that died would never answer again.
+    const answered = async (event: unknown) => {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const answer = await push(webhook, event).catch(() => undefined);
+        if (answer) return answer;
+        await sleep(100);
+      }
+      const exited = bot.child.exitCode ?? bot.child.signalCode;
+      throw new Error(`the bot stopped answering${exited === null ? '' : ` (exited: ${exited})`}: ${bot.output.stderr.slice(-2000)}\n${bot.output.stdout.slice(-3000)}`);
+    };
     for (const [i, event] of events.entries()) {
       if (i === 20) link.cut(); // every connection dropped under the bot's feet
       if (i === 30) {
         await link.close(); // and PostgreSQL unreachable for a moment
-        for (let j = 0; j < 3; j++) if ((await push(webhook, events[j + 30]!)).status === 503) refused++;
+        for (let j = 0; j < 3; j++) if ((await answered(events[j + 30]!)).status === 503) refused++;
         await link.listen();
       }
       for (let attempt = 0; attempt < 50; attempt++) {
-        // No answer (a kept-alive socket reset under load) is not an acknowledgement: pushed again,
-        // as Feishu would. A bot that died would refuse every later attempt, and the count below fails.
-        const answer = await push(webhook, event).catch(() => undefined);
-        if (answer?.status === 200) {
+        if ((await answered(event)).status === 200) {
           acknowledged.push(i);
           break;
         }
