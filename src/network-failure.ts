@@ -1,7 +1,9 @@
 // A request that got no answer, in one line that names what failed, where and on which call:
 // `ECONNREFUSED 127.0.0.1:9000 on POST /open-apis/im/v1/messages`. Node's fetch (undici) only
 // says `TypeError: fetch failed`; the reason is in `cause`, sometimes nested or an AggregateError
-// (one error per address tried), and a timeout is a DOMException with no cause at all.
+// (one error per address tried), and a timeout is a DOMException with no cause at all. node:http
+// gives the coded error itself; its ECONNRESET covers both a reset and a close, told apart by the
+// message.
 
 export interface FailedCall {
   method: string;
@@ -108,6 +110,12 @@ export function analyseNetworkFailure(error: unknown, call: FailedCall): Network
   if (code && isTls(code)) details.push(`TLS: ${oneLine(coded!.message)}`);
   else if (code === 'UND_ERR_SOCKET') {
     details.push(coded!.message === 'other side closed' ? 'connection closed by the other side' : `connection closed: ${oneLine(coded!.message, 80)}`);
+  } else if (code === 'ECONNRESET' && coded!.message === 'socket hang up') {
+    // node:http's words for a connection closed before any answer (a TCP reset reads "read ECONNRESET").
+    details.push('connection closed by the other side');
+  } else if (code === 'ECONNRESET' && coded!.message === 'aborted') {
+    // node:http's words for an answer whose connection closed before its end.
+    details.push('connection closed by the other side mid-answer');
   } else if (code && MEANING[code]) details.push(MEANING[code]!);
   else if (!code) {
     // No code (e.g. fetch's "bad port"): the innermost message is the best there is.

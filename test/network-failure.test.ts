@@ -137,6 +137,14 @@ describe('describeNetworkFailure, over constructed failures', () => {
     );
   });
 
+  it.each([
+    ['a close before any answer', 'socket hang up', `ECONNRESET open.feishu.cn:443 (connection closed by the other side) on POST ${MESSAGES}`],
+    ['a close mid-answer', 'aborted', `ECONNRESET open.feishu.cn:443 (connection closed by the other side mid-answer) on POST ${MESSAGES}`],
+    ['a reset', 'read ECONNRESET', `ECONNRESET open.feishu.cn:443 (connection reset) on POST ${MESSAGES}`],
+  ])('node:http: %s', (_name, message, line) => {
+    expect(describeNetworkFailure(coded(message, { code: 'ECONNRESET' }), { method: 'POST', url: FEISHU })).toBe(line);
+  });
+
   it('whatever was thrown still gives a line', () => {
     expect(describeNetworkFailure('boom', { method: 'GET', url: 'http://h/x' })).toBe('could not reach h:80 on GET /x');
     expect(describeNetworkFailure(new DOMException('aborted', 'AbortError'), { method: 'GET', url: 'http://h:8/x' })).toBe('aborted while waiting for h:8 on GET /x');
