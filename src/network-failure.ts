@@ -2,8 +2,8 @@
 // `ECONNREFUSED 127.0.0.1:9000 on POST /open-apis/im/v1/messages`. Node's fetch (undici) only
 // says `TypeError: fetch failed`; the reason is in `cause`, sometimes nested or an AggregateError
 // (one error per address tried), and a timeout is a DOMException with no cause at all. node:http
-// gives the coded error itself; its ECONNRESET covers both a reset and a close, told apart by the
-// message.
+// (the SDK's calls, feishu/http.ts) gives the coded error itself, and a timeout there is the same
+// DOMException; its ECONNRESET covers both a reset and a close, told apart by the message.
 
 export interface FailedCall {
   method: string;

@@ -159,7 +159,8 @@ describe('fetchHttpInstance (the SDK calls)', () => {
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).message).toBe(`ECONNREFUSED 127.0.0.1:${port} on POST ${MESSAGES}`);
     expect((error as NetworkError).code).toBe('ECONNREFUSED');
-    expect((error as NetworkError).cause).toBeInstanceOf(TypeError);
+    // node:http's own error; fetch wrapped it in a TypeError('fetch failed').
+    expect((error as NetworkError).cause).toMatchObject({ code: 'ECONNREFUSED', address: '127.0.0.1', port });
   });
 
   it('a timeout names the timeout the call had', async () => {
@@ -168,12 +169,27 @@ describe('fetchHttpInstance (the SDK calls)', () => {
     expect((error as Error).message).toBe(`timed out after 150 ms waiting for 127.0.0.1:${port} on POST /callback/ws/endpoint`);
   });
 
+  it('a connection dropped before any answer', async () => {
+    const port = await tcpServer((socket) => socket.once('data', () => socket.destroy()));
+    const error = await fetchHttpInstance(5000).post(`http://127.0.0.1:${port}${MESSAGES}`, {}).catch((e: unknown) => e);
+    expect((error as NetworkError).message).toBe(`ECONNRESET 127.0.0.1:${port} (connection closed by the other side) on POST ${MESSAGES}`);
+  });
+
+  it('a certificate no one trusts', async () => {
+    const server = createHttpsServer(SELF_SIGNED, (_req, res) => res.end('{}'));
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as { port: number }).port}/callback/ws/endpoint`;
+    const error = await fetchHttpInstance(5000).post(url, {}).catch((e: unknown) => e);
+    expect((error as NetworkError).message).toMatch(/^DEPTH_ZERO_SELF_SIGNED_CERT 127\.0\.0\.1:\d+ \(TLS: self[- ]signed certificate\) on POST \/callback\/ws\/endpoint$/);
+  });
+
   it('an answer cut off mid-body is a network failure too', async () => {
     const port = await tcpServer((socket) =>
       socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"code":0,', () => socket.destroy())),
     );
     const error = await fetchHttpInstance(5000).get(`http://127.0.0.1:${port}/open-apis/attendance/v1/groups/g1`).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(new RegExp(`^UND_ERR_SOCKET 127\\.0\\.0\\.1:${port} \\(connection closed.*\\) on GET /open-apis/attendance/v1/groups/g1$`));
+    expect((error as Error).message).toMatch(new RegExp(`^ECONNRESET 127\\.0\\.0\\.1:${port} \\(connection closed by the other side mid-answer\\) on GET /open-apis/attendance/v1/groups/g1$`));
   });
 
   it('an HTTP answer stays an OpenPlatformHttpError, not a network failure', async () => {

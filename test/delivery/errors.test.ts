@@ -61,7 +61,7 @@ describe('a send that gets no answer', () => {
     const { port } = server;
     try {
       const result = await client(`http://127.0.0.1:${port}`).sendCard(card);
-      expect(result).toEqual({ ok: false, message: `UND_ERR_SOCKET 127.0.0.1:${port} (connection closed by the other side) on POST /open-apis/im/v1/messages` });
+      expect(result).toEqual({ ok: false, message: `ECONNRESET 127.0.0.1:${port} (connection closed by the other side) on POST /open-apis/im/v1/messages` });
       if (result.ok) throw new Error('sent through a dropped connection?');
       expect(decide(result).action).toBe('retry');
     } finally {

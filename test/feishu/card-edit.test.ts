@@ -228,7 +228,7 @@ describe('an edit that gets no answer', () => {
     const { port } = server;
     try {
       const result = failureOf(await clientFor(`http://127.0.0.1:${port}`).updateCard({ messageId: 'om_1', content: card('已撤销') }));
-      expect(result).toEqual({ ok: false, message: `UND_ERR_SOCKET 127.0.0.1:${port} (connection closed by the other side) on PATCH /open-apis/im/v1/messages/om_1` });
+      expect(result).toEqual({ ok: false, message: `ECONNRESET 127.0.0.1:${port} (connection closed by the other side) on PATCH /open-apis/im/v1/messages/om_1` });
       expect(decide(result).action).toBe('retry');
     } finally {
       server.close();
