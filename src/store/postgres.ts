@@ -98,8 +98,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       await client.query('SET enable_bitmapscan = off');
     },
   });
+  const connectionLost = (error: Error) => options.log?.warn('PostgreSQL connection lost; reconnecting', { database: where, error: describeError(error) });
   // An idle connection dropped by the server must not crash the process; the pool makes a new one.
-  pool.on('error', (error) => options.log?.warn('PostgreSQL connection lost; reconnecting', { database: where, error: describeError(error) }));
+  pool.on('error', connectionLost);
   const retry = options.retry ?? { baseMs: 1000, maxMs: 30_000 };
   let ready = false;
   let closed = false;
@@ -117,7 +118,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     let lost: Error | undefined;
     const onError = (error: Error) => {
       lost = error;
-      options.log?.warn('PostgreSQL connection lost; reconnecting', { database: where, error: describeError(error) });
+      connectionLost(error);
     };
     client.on('error', onError);
     try {
