@@ -50,6 +50,12 @@ class SendWindow {
     return this.finished[this.finished.length - free]! + this.windowMs - now;
   }
 
+  /** Sends that could start now. */
+  freeAt(now: number): number {
+    this.expire(now);
+    return Math.max(0, this.limit - this.inFlight - this.finished.length);
+  }
+
   finish(at: number): void {
     this.inFlight--;
     let i = this.finished.length;
@@ -76,6 +82,15 @@ export class SendRateLimiter {
       new SendWindow(limits.appPerSecond, 1000 + limits.marginMs),
       new SendWindow(limits.appPerMinute, 60_000 + limits.marginMs),
     ];
+  }
+
+  /**
+   * How many sends the app's budget lets start now (recipients' windows aside); when none, how
+   * long until one can (Infinity: until a send in flight finishes).
+   */
+  appBudget(now: number): { free: number; waitMs: number } {
+    const free = Math.min(...this.app.map((w) => w.freeAt(now)));
+    return { free, waitMs: free > 0 ? 0 : Math.max(...this.app.map((w) => w.waitAt(now))) };
   }
 
   /** Takes a send slot for `recipient` (e.g. `chat_id:oc_…`) if the app and the recipient have one. */

@@ -66,6 +66,20 @@ describe('bursts', () => {
     expectEachOnce(h.sandbox.messages, 20);
   }, 40_000);
 
+  it('each look at the outbox reads only as many rows as the app budget can send now', async () => {
+    // Under a burst the budget frees one send at a time; reading a full page (every free slot's
+    // rows, with their events) for each of them cost more than the send.
+    const pages: number[] = [];
+    const counted = (store: Store): Store => ({ ...store, dueDeliveries: (now, limit, exclude) => (pages.push(limit), store.dueDeliveries(now, limit, exclude)) });
+    h = await startHarness({ env: { RATE_LIMIT_APP_PER_SECOND: '2', RATE_LIMIT_CHAT_PER_SECOND: '2', RATE_LIMIT_USER_PER_SECOND: '2' }, wrapStore: counted });
+    await pushAll(h.push, burst(6, 6), 6);
+    await eventually(allDone(h), 'all 6 approvals delivered', 15_000);
+    expect(pages.length).toBeGreaterThan(3);
+    expect(Math.max(...pages)).toBeLessThanOrEqual(2 * 8); // two sends a second, eight rows each
+    expect(h.sandbox.stats.limitErrors).toBe(0);
+    expectEachOnce(h.sandbox.messages, 6);
+  }, 20_000);
+
   it('while the app send budget is spent, incoming events do not make the worker read the outbox', async () => {
     let counting = false;
     let reads = 0;

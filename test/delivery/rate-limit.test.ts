@@ -28,6 +28,21 @@ describe('send rate limits', () => {
     expect(send(limiter, 'open_id:ou_new', 6000)).toBe(true);
   });
 
+  it("tells how many sends the app's budget allows now, and how long until one when none", () => {
+    const limiter = new SendRateLimiter(limits);
+    expect(limiter.appBudget(0)).toEqual({ free: 50, waitMs: 0 });
+    for (let user = 0; user < 48; user++) send(limiter, `open_id:ou_${user}`, 100);
+    const held = limiter.tryAcquire('open_id:ou_slow', false, 200); // in flight: holds a slot
+    expect(limiter.appBudget(300)).toEqual({ free: 1, waitMs: 0 });
+    send(limiter, 'open_id:ou_last', 300);
+    expect(limiter.appBudget(400)).toEqual({ free: 0, waitMs: 700 }); // the sends of 100 age out at 1100
+    expect(limiter.appBudget(1100)).toEqual({ free: 48, waitMs: 0 });
+    if (held.ok) held.finish(1200);
+    expect(limiter.appBudget(1300)).toEqual({ free: 49, waitMs: 0 }); // the send of 300 aged out too
+    expect(limiter.appBudget(2199)).toEqual({ free: 49, waitMs: 0 });
+    expect(limiter.appBudget(2200)).toEqual({ free: 50, waitMs: 0 }); // the slow one, a second after its answer
+  });
+
   it('keeps the per-minute app limit across seconds', () => {
     const limiter = new SendRateLimiter(limits);
     let sent = 0;
