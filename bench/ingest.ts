@@ -1,11 +1,11 @@
 // Side by side: the bot's full ingest path (verify, decrypt, parse, durable dedupe and outbox
 // write, acknowledge) against the seed pages' reference receiver, on the same N unique encrypted
 // and signed events fired by autocannon with 20 connections. Each server runs in its own process.
-import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { closedLoop, quantile } from './closed-loop.js';
 import { WEBHOOK_PATH } from '../src/receivers/webhook.js';
 import { feishuRequest } from '../src/sandbox/feishu-push.js';
 import { startSandbox } from '../src/sandbox/open-platform.js';
@@ -44,7 +44,7 @@ export function events(prefix: string, n = N) {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
@@ -85,51 +85,25 @@ export async function listening(child: ChildProcess): Promise<number> {
 }
 
 export async function fire(name: string, child: ChildProcess, url: string, bodies: ReturnType<typeof events>, connections = 20): Promise<Figures> {
-  let next = 0;
   let peak = 0;
   const cpuBefore = cpuSeconds(child.pid!);
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid!))), 100);
-  // Throughput is timed from the first request to the last answer: autocannon's own duration
-  // ends at its next one-second sample tick, which quantised the figures.
-  let first = 0;
-  let last = 0;
-  const result = await new Promise<autocannon.Result>((resolveRun, reject) => {
-    const instance = autocannon(
-      {
-        url,
-        connections,
-        amount: bodies.length,
-        timeout: 10,
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (request) => {
-              first ||= performance.now();
-              const { body, headers } = bodies[next++ % bodies.length]!;
-              return { ...request, body, headers };
-            },
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolveRun(result)),
-    );
-    instance.on('response', () => (last = performance.now()));
-  });
+  const result = await closedLoop(url, bodies, connections);
   clearInterval(sampler);
   const cpu = cpuSeconds(child.pid!) - cpuBefore;
   peak = Math.max(peak, rssMb(child.pid!));
   return {
     name,
-    perSecond: result['2xx'] / ((last - first) / 1000 || 1),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    perSecond: result.ok / ((result.last - result.first) / 1000 || 1),
+    p50: quantile(result.latencies, 0.5),
+    p99: quantile(result.latencies, 0.99),
     peakRssMb: peak,
-    cpuUsPerEvent: (cpu * 1e6) / (result['2xx'] || 1),
+    cpuUsPerEvent: (cpu * 1e6) / (result.ok || 1),
     non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    first,
-    last,
-    ok: result['2xx'],
+    errors: result.errors,
+    first: result.first,
+    last: result.last,
+    ok: result.ok,
   };
 }
 
