@@ -1,5 +1,5 @@
 // The benches' load generator: a fixed number of keep-alive HTTP/1.1 connections, each sending its
-// next request as soon as the answer to the last one is in (a closed loop, as autocannon runs it).
+// next request as soon as the answer to the last one is in (a closed loop).
 // Every request is serialized to bytes before the clock starts, and an answer is only framed
 // (status line, Content-Length or chunks), never parsed further, so that the generator spends as
 // little as possible of the cores it shares with the servers it measures.

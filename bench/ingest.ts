@@ -1,6 +1,7 @@
 // Side by side: the bot's full ingest path (verify, decrypt, parse, durable dedupe and outbox
 // write, acknowledge) against the seed pages' reference receiver, on the same N unique encrypted
-// and signed events fired by autocannon with 20 connections. Each server runs in its own process.
+// and signed events fired by the closed-loop generator (closed-loop.ts) over 20 connections. Each
+// server runs in its own process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -68,7 +69,7 @@ function rssMb(pid: number): number {
 
 export async function listening(child: ChildProcess): Promise<number> {
   // Only the start-up lines are kept; after that the log is drained and dropped, so the bench
-  // process (which also runs autocannon) spends nothing on the server's log lines.
+  // process (which also runs the load generator) spends nothing on the server's log lines.
   let out = '';
   return new Promise((resolvePort, reject) => {
     const look = (d: Buffer) => {
@@ -152,7 +153,7 @@ async function main(): Promise<void> {
     const refFigures = await fire('reference', reference, `http://127.0.0.1:${refPort}${WEBHOOK_PATH}`, events('bench_ref'));
     reference.kill('SIGTERM');
 
-    console.log(`ingest benchmark — ${N} unique encrypted, signed events, autocannon with 20 connections`);
+    console.log(`ingest benchmark — ${N} unique encrypted, signed events, 20 keep-alive connections (closed loop)`);
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
     for (const f of [botFigures, refFigures]) {
       console.log(
