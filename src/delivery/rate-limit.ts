@@ -95,8 +95,8 @@ export class SendRateLimiter {
 
   /** Takes a send slot for `recipient` (e.g. `chat_id:oc_…`) if the app and the recipient have one. */
   tryAcquire(recipient: string, isChat: boolean, now: number): Verdict {
-    const appWait = Math.max(...this.app.map((w) => w.waitAt(now)));
-    if (appWait > 0) return { ok: false, scope: 'app', waitMs: appWait };
+    const app = this.appBudget(now);
+    if (app.free === 0) return { ok: false, scope: 'app', waitMs: app.waitMs };
     const window = this.windowOf(recipient, isChat);
     const wait = window.waitAt(now);
     if (wait > 0) return { ok: false, scope: 'recipient', waitMs: wait };

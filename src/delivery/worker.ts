@@ -77,8 +77,6 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   let running = false;
   let lastPrune = 0;
   let kickScheduled = false;
-  /** The app's send budget is spent until then: looking at the outbox before is wasted work. */
-  let appBlockedUntil = 0;
   /** One look at the outbox at a time; a wake-up meanwhile makes one more look after it. */
   let pumping: Promise<void> | undefined;
   let pumpAgain = false;
@@ -143,10 +141,12 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   async function pumpOnce(): Promise<void> {
     const now = options.now();
     let wakeAt = Infinity;
-    if (now < appBlockedUntil) {
-      // Nothing can be sent before then, whatever the outbox holds: no need to ask it (under a
-      // burst every commit kicks the worker, and the app budget is spent most of the time).
-      if (timerAt === undefined || timerAt > appBlockedUntil) arm(appBlockedUntil);
+    const budget = limiter.appBudget(now);
+    if (budget.free === 0 && Number.isFinite(budget.waitMs)) {
+      // Nothing can be sent before the app's budget frees, whatever the outbox holds: no need to
+      // ask it (under a burst every commit kicks the worker, and the budget is spent most of the time).
+      const freesAt = now + budget.waitMs;
+      if (timerAt === undefined || timerAt > freesAt) arm(freesAt);
       return;
     }
     try {
@@ -158,13 +158,8 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       let slots = options.concurrency - inFlight.size;
       // Only as many rows as the app's budget can send now: under a burst the budget frees one
       // send at a time, and a full page per send (80 rows with their events) cost more CPU, here
-      // and in the database, than the send itself.
-      const budget = limiter.appBudget(now);
-      if (budget.free === 0 && Number.isFinite(budget.waitMs)) {
-        appBlockedUntil = now + budget.waitMs;
-        if (timerAt === undefined || timerAt > appBlockedUntil) arm(appBlockedUntil);
-        return;
-      }
+      // and in the database, than the send itself. (No budget and an infinite wait: sends in
+      // flight hold it, and their finish pumps again.)
       if (slots > 0 && budget.free > 0) {
         // A chat is folded at most once per pump, and asked about only when its card comes up.
         const folding = new Set<string>();
@@ -195,10 +190,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
           if (!verdict.ok) {
             // Infinity: a send in flight holds the slot; its finish pumps again.
             if (Number.isFinite(verdict.waitMs)) wakeAt = Math.min(wakeAt, now + verdict.waitMs);
-            if (verdict.scope === 'app') {
-              if (Number.isFinite(verdict.waitMs)) appBlockedUntil = now + verdict.waitMs;
-              break;
-            }
+            if (verdict.scope === 'app') break;
             continue;
           }
           let delivery = row;
