@@ -14,7 +14,7 @@ import { FEISHU_SEND_LIMITS, startSandbox, type Sandbox } from '../src/sandbox/o
 import { sandboxEnv, SANDBOX_APP } from '../src/sandbox/sandbox-settings.js';
 import { burst, exactlyOnce, pushAll, sightings } from '../test/support/burst.js';
 import { freshDatabase as createDatabase } from '../test/support/postgres.js';
-import { cpuSeconds, events, fire, listening, startCommand, type Figures } from './ingest.js';
+import { cpuSeconds, events, fire, listening, startCommand, statCpuSeconds, type Figures } from './ingest.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const FAILOVER_EVENTS = 1000;
@@ -89,9 +89,7 @@ function postgresCpuSeconds(): number {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.split(') ')[1]!.split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      if (stat.includes('(postgres)')) total += statCpuSeconds(stat);
     } catch {
       // the process ended between the listing and the read
     }
@@ -154,9 +152,10 @@ async function ingest(sandbox: Sandbox, server: string, dir: string) {
     );
     const figures: Figures[] = m.result;
     await Promise.all(pair.map(stop));
+    const ok = figures.reduce((n, f) => n + f.ok, 0);
     return {
-      cpu: perEvent(m, figures.reduce((n, f) => n + f.ok, 0)),
-      perSecond: figures.reduce((n, f) => n + f.ok, 0) / ((Math.max(...figures.map((f) => f.last)) - Math.min(...figures.map((f) => f.first))) / 1000),
+      cpu: perEvent(m, ok),
+      perSecond: ok / ((Math.max(...figures.map((f) => f.last)) - Math.min(...figures.map((f) => f.first))) / 1000),
       p99: Math.max(...figures.map((f) => f.p99)),
       failed: figures.reduce((n, f) => n + f.non2xx + f.errors, 0),
     };
