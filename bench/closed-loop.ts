@@ -21,6 +21,8 @@ export interface LoadResult {
   /** performance.now() of the first request written and of the last answer received. */
   first: number;
   last: number;
+  /** Answers (2xx or not) from each target, in the order the targets were given. */
+  answeredBy: number[];
 }
 
 /** `POST path` with the request's headers and body, as the bytes that go on the wire. */
@@ -63,11 +65,21 @@ export function frameResponse(data: Buffer): { end: number; status: number } | u
   }
 }
 
-/** Sends every request once over `connections` connections; resolves when all are answered or failed. */
-export function closedLoop(url: string, requests: readonly LoadRequest[], connections: number, timeoutMs = 10_000): Promise<LoadResult> {
-  const target = new URL(url);
-  const wire = requests.map((r) => serialize(target, r));
-  const result: LoadResult = { ok: 0, non2xx: 0, errors: 0, latencies: [], first: 0, last: 0 };
+/**
+ * Sends every request once over `connections` connections; resolves when all are answered or failed.
+ * With several URLs (servers behind one path), connection k goes to URL k mod n, as an L4 balancer
+ * deals connections round-robin; every connection takes the next of the shared requests, so a faster
+ * server answers more of them.
+ */
+export function closedLoop(urls: string | readonly string[], requests: readonly LoadRequest[], connections: number, timeoutMs = 10_000): Promise<LoadResult> {
+  const targets = (typeof urls === 'string' ? [urls] : urls).map((u) => new URL(u));
+  if (targets.length === 0) throw new Error('closedLoop: no URL to send to');
+  for (const t of targets) {
+    if (t.pathname + t.search !== targets[0]!.pathname + targets[0]!.search) throw new Error(`closedLoop: ${t} has another path than ${targets[0]}`);
+  }
+  // As behind a balancer, every request names one host and path, whichever server it reaches.
+  const wire = requests.map((r) => serialize(targets[0]!, r));
+  const result: LoadResult = { ok: 0, non2xx: 0, errors: 0, latencies: [], first: 0, last: 0, answeredBy: targets.map(() => 0) };
   let next = 0;
   let running = 0;
 
@@ -75,8 +87,9 @@ export function closedLoop(url: string, requests: readonly LoadRequest[], connec
     const done = () => {
       if (--running === 0) resolve(result);
     };
-    const open = (): void => {
+    const open = (slot: number): void => {
       if (next >= wire.length) return done();
+      const target = targets[slot % targets.length]!;
       let socket: Socket;
       let pending: Buffer = Buffer.alloc(0);
       let sentAt = 0;
@@ -106,6 +119,7 @@ export function closedLoop(url: string, requests: readonly LoadRequest[], connec
         const now = performance.now();
         result.last = now;
         result.latencies.push(now - sentAt);
+        result.answeredBy[slot % targets.length]!++;
         if (framed.status >= 200 && framed.status < 300) result.ok++;
         else result.non2xx++;
         pending = pending.subarray(framed.end);
@@ -124,13 +138,13 @@ export function closedLoop(url: string, requests: readonly LoadRequest[], connec
           result.errors++;
         }
         result.last = performance.now();
-        setImmediate(open);
+        setImmediate(open, slot);
       });
       socket.on('error', () => undefined); // 'close' follows
     };
     running = Math.min(connections, wire.length);
     if (running === 0) return resolve(result);
-    for (let i = 0; i < running; i++) open();
+    for (let i = 0; i < running; i++) open(i);
   });
 }
 

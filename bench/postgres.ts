@@ -14,7 +14,8 @@ import { FEISHU_SEND_LIMITS, startSandbox, type Sandbox } from '../src/sandbox/o
 import { sandboxEnv, SANDBOX_APP } from '../src/sandbox/sandbox-settings.js';
 import { burst, exactlyOnce, pushAll, sightings } from '../test/support/burst.js';
 import { freshDatabase as createDatabase } from '../test/support/postgres.js';
-import { cpuSeconds, events, fire, listening, startCommand, statCpuSeconds, type Figures } from './ingest.js';
+import { closedLoop, quantile } from './closed-loop.js';
+import { cpuSeconds, events, fire, listening, startCommand, statCpuSeconds } from './ingest.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const FAILOVER_EVENTS = 1000;
@@ -81,6 +82,8 @@ interface Trial {
   failed: number;
   /** CPU (user + system) per acknowledged event, µs: the bots, PostgreSQL's processes, this process. */
   cpu: { bots: number; postgres: number; generator: number };
+  /** Two instances: the events each one answered. */
+  split?: number[];
 }
 
 /** CPU seconds of every process named `postgres` on this machine (0 when the server is elsewhere). */
@@ -128,7 +131,6 @@ async function ingest(sandbox: Sandbox, server: string, dir: string) {
 
   const oneEvents = events('bench_pg1');
   const all = events('bench_pg2');
-  const halves = [all.filter((_, i) => i % 2 === 0), all.filter((_, i) => i % 2 === 1)];
 
   async function oneInstance(): Promise<Trial> {
     const one = instance({ ...base, DATABASE_URL: await freshDatabase(server), INSTANCE_ID: 'one' });
@@ -140,24 +142,27 @@ async function ingest(sandbox: Sandbox, server: string, dir: string) {
     return { perSecond: f.perSecond, p99: f.p99, failed: f.non2xx + f.errors, cpu: perEvent(m, f.ok) };
   }
 
-  // Two instances on one database, each taking half of the same events (a client-side round-robin).
+  // Two instances on one database behind a round-robin balancer: the generator's 20 connections are
+  // dealt to them in turn (10 each, as an L4 balancer or a Kubernetes Service deals connections), and
+  // every connection sends the next of the same shared events. A fixed half each would time the
+  // slower instance alone at the end — the one that also sends — and leave the other idle.
   async function twoInstances(): Promise<Trial> {
     const url = await freshDatabase(server);
     const pair = [instance({ ...base, DATABASE_URL: url, INSTANCE_ID: 'a' }), instance({ ...base, DATABASE_URL: url, INSTANCE_ID: 'b' })];
     const ports = await Promise.all(pair.map(listening));
     await Promise.all(ports.map(untilReady));
     const m = await metered(
-      () => Promise.all(pair.map((child, i) => fire(`postgres ×2 (${i})`, child, `http://127.0.0.1:${ports[i]}${WEBHOOK_PATH}`, halves[i]!, 10))),
+      () => closedLoop(ports.map((port) => `http://127.0.0.1:${port}${WEBHOOK_PATH}`), all, 20),
       () => pair.reduce((n, child) => n + cpuSeconds(child.pid!), 0),
     );
-    const figures: Figures[] = m.result;
+    const r = m.result;
     await Promise.all(pair.map(stop));
-    const ok = figures.reduce((n, f) => n + f.ok, 0);
     return {
-      cpu: perEvent(m, ok),
-      perSecond: ok / ((Math.max(...figures.map((f) => f.last)) - Math.min(...figures.map((f) => f.first))) / 1000),
-      p99: Math.max(...figures.map((f) => f.p99)),
-      failed: figures.reduce((n, f) => n + f.non2xx + f.errors, 0),
+      cpu: perEvent(m, r.ok),
+      perSecond: r.ok / ((r.last - r.first) / 1000),
+      p99: quantile(r.latencies, 0.99),
+      failed: r.non2xx + r.errors,
+      split: r.answeredBy,
     };
   }
 
@@ -230,7 +235,7 @@ async function main(): Promise<void> {
     const summary = (trials: Trial[]) => ({ perSecond: median(trials.map((t) => t.perSecond)), p99: median(trials.map((t) => t.p99)), failed: trials.reduce((n, t) => n + t.failed, 0) });
     const one = summary(ones);
     const two = summary(twos);
-    const list = (trials: Trial[]) => trials.map((t) => `${t.perSecond.toFixed(0)}/s ${t.p99} ms`).join(', ');
+    const list = (trials: Trial[]) => trials.map((t) => `${t.perSecond.toFixed(0)}/s ${t.p99} ms${t.split ? ` (${t.split.join('+')})` : ''}`).join(', ');
     const cpu = (trials: Trial[]) => {
       const part = (key: keyof Trial['cpu']) => median(trials.map((t) => t.cpu[key])).toFixed(0);
       return `CPU per event (median): bots ${part('bots')} µs, PostgreSQL ${part('postgres')} µs, load generator ${part('generator')} µs`;
@@ -241,6 +246,7 @@ async function main(): Promise<void> {
     console.log(line('sqlite, one instance', sqliteFigures.perSecond, sqliteFigures.p99, `  failed ${sqliteFigures.non2xx + sqliteFigures.errors}`));
     console.log(line('postgres, one instance', one.perSecond, one.p99, `  failed ${one.failed}  (median of ${ROUNDS}: ${list(ones)})`));
     console.log(line('postgres, two instances', two.perSecond, two.p99, `  failed ${two.failed}  (median of ${ROUNDS}: ${list(twos)})`));
+    console.log(`  two instances: 20 connections dealt round-robin (10 each), sharing the events; (a+b) is how many each answered; p99 over all answers`);
     console.log(`  one instance:  ${cpu(ones)}`);
     console.log(`  two instances: ${cpu(twos)}`);
     console.log(

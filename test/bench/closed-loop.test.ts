@@ -43,6 +43,32 @@ describe('the closed-loop load generator', () => {
     expect(sockets.size).toBe(7); // keep-alive: one connection each, reused
   });
 
+  it('deals its connections round-robin to several servers, which share the requests: a faster one answers more', async () => {
+    const { url: slowUrl, bodies: slowBodies } = await serve((_, res) => setTimeout(() => res.end('slow'), 4));
+    const slowSockets = new Set<unknown>();
+    server!.on('connection', (s) => slowSockets.add(s));
+    const slow = server!;
+    server = undefined;
+    try {
+      const { url: fastUrl, bodies: fastBodies } = await serve((_, res) => res.end('fast'));
+      const fastSockets = new Set<unknown>();
+      server!.on('connection', (s) => fastSockets.add(s));
+      const result = await closedLoop([slowUrl, fastUrl], requests(200), 4);
+      expect(result).toMatchObject({ ok: 200, errors: 0 });
+      expect(result.answeredBy).toEqual([slowBodies.length, fastBodies.length]);
+      expect([slowSockets.size, fastSockets.size]).toEqual([2, 2]);
+      const seen = [...slowBodies, ...fastBodies].map((b) => JSON.parse(b).i).sort((a, b) => a - b);
+      expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i)); // each request once, to one of them
+      expect(fastBodies.length).toBeGreaterThan(2 * slowBodies.length);
+    } finally {
+      await new Promise((r) => slow.close(r));
+    }
+  });
+
+  it('refuses servers that differ in path: the requests are serialized once for all', () => {
+    expect(() => closedLoop(['http://127.0.0.1:1/a', 'http://127.0.0.1:2/b'], requests(1), 2)).toThrow(/another path/);
+  });
+
   it('frames chunked answers and counts the ones that are not 2xx', async () => {
     const { url } = await serve((body, res) => {
       res.statusCode = JSON.parse(body).i % 3 === 0 ? 503 : 200;
