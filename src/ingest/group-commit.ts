@@ -1,7 +1,13 @@
-// Group commit: events that arrive in the same turn of the event loop are stored in one
-// transaction (one round trip on PostgreSQL), then wait together until it is on disk (store.durable, whose fsyncs also coalesce
-// across batches). Each caller learns its own result only then, and a failed commit or sync
-// fails every event of its batch (none is acknowledged).
+// Group commit: events are stored several to a transaction (one round trip on PostgreSQL), then
+// wait together until it is on disk (store.durable, whose fsyncs also coalesce across batches).
+// Each caller learns its own result only then, and a failed commit or sync fails every event of
+// its batch (none is acknowledged).
+//
+// One transaction at a time: the events that arrive while one is being written make up the next.
+// Under load the batches grow with the load by themselves, and a shared PostgreSQL pays its
+// per-transaction cost (~330 µs of CPU, a WAL flush) once for many events; when idle, an event is
+// written at once, as before. A transaction that has not answered within `stallMs` (a hung
+// connection, a lock) no longer holds the next one back: that one goes on another connection.
 import type { NewDelivery, NewEvent, RecordResult, Store } from '../store/store.js';
 
 interface Waiting {
@@ -14,17 +20,38 @@ interface Waiting {
 /** Larger batches add latency for little gain: one transaction already covers hundreds of rows. */
 const MAX_BATCH = 512;
 
-export function groupCommit(store: Pick<Store, 'recordEvents' | 'durable'>) {
+export interface GroupCommitOptions {
+  /** How long a transaction may run before the next batch stops waiting for it. */
+  stallMs?: number;
+}
+
+export const GROUP_COMMIT_STALL_MS = 250;
+
+export function groupCommit(store: Pick<Store, 'recordEvents' | 'durable'>, options: GroupCommitOptions = {}) {
+  const stallMs = options.stallMs ?? GROUP_COMMIT_STALL_MS;
   let queue: Waiting[] = [];
   let scheduled = false;
+  /** Transactions being written that the next batch waits for: at most one, none once it stalls. */
+  let holding = 0;
 
   function flush(): void {
     scheduled = false;
+    if (holding > 0 || queue.length === 0) return;
     const batch = queue.splice(0, MAX_BATCH);
-    if (queue.length > 0) schedule();
-    if (batch.length === 0) return;
-    store
-      .recordEvents(batch)
+    holding++;
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      holding--;
+      clearTimeout(stall);
+      if (queue.length > 0) schedule();
+    };
+    // Not unref'd: events are waiting on this transaction, so the process has work to finish.
+    const stall = setTimeout(release, stallMs);
+    Promise.resolve()
+      .then(() => store.recordEvents(batch))
+      .finally(release)
       .then(async (results) => {
         await store.durable();
         return results;
