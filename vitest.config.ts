@@ -13,6 +13,11 @@ const shared = {
   testTimeout: 20_000,
   hookTimeout: 20_000,
   pool: 'forks',
+  // The run is CPU-bound on two cores, and importing the bot's module graph afresh for every file
+  // cost about a fifth of it (import 127 s summed, 62 s without isolation: 153 s → 134 s of vitest).
+  // No test mocks modules or changes the process's environment, and each builds its own bot,
+  // store and servers, so files share a worker's module cache safely.
+  isolate: false,
 } as const;
 
 const project = (name: string, zone: string, include: string[], exclude: string[] = []): TestProjectInlineConfiguration => ({
