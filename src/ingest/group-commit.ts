@@ -31,19 +31,19 @@ export function groupCommit(store: Pick<Store, 'recordEvents' | 'durable'>, opti
   const stallMs = options.stallMs ?? GROUP_COMMIT_STALL_MS;
   let queue: Waiting[] = [];
   let scheduled = false;
-  /** Transactions being written that the next batch waits for: at most one, none once it stalls. */
-  let holding = 0;
+  /** A transaction is being written and the next batch waits for it (no longer once it stalls). */
+  let holding = false;
 
   function flush(): void {
     scheduled = false;
-    if (holding > 0 || queue.length === 0) return;
+    if (holding || queue.length === 0) return;
     const batch = queue.splice(0, MAX_BATCH);
-    holding++;
-    let held = true;
+    holding = true;
+    let released = false;
     const release = () => {
-      if (!held) return;
-      held = false;
-      holding--;
+      if (released) return;
+      released = true;
+      holding = false;
       clearTimeout(stall);
       if (queue.length > 0) schedule();
     };
