@@ -1,4 +1,4 @@
-// The container: Dockerfile, .dockerignore and compose.yaml read and checked without a Docker
+// The container: Dockerfile, .dockerignore, compose.yaml and compose.postgres.yaml read and checked without a Docker
 // daemon, the runtime stage's files and commands run for real on this machine, and — where a
 // daemon answers — the image built and run by scripts/container-smoke.sh.
 import { execFileSync, spawn } from 'node:child_process';
@@ -9,9 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { STOP_GRACE_MS } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
 import { startSandbox } from '../../src/sandbox/open-platform.js';
-import { sandboxEnv } from '../../src/sandbox/sandbox-settings.js';
-import { botEnv, watchBot } from '../support/bot-process.js';
-import { APP } from '../support/harness.js';
+import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
+import { pushEvent } from '../../src/sandbox/feishu-push.js';
+import { sandboxEnv, SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
+import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
+import { botEnv, freePort, spawnBot, watchBot, type BotProcess } from '../support/bot-process.js';
+import { APP, eventually, sleep } from '../support/harness.js';
+import { freshDatabase } from '../support/postgres.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -58,52 +62,69 @@ function envOf(stage: Stage): Record<string, string> {
 type Yaml = string | boolean | Yaml[] | { [key: string]: Yaml };
 
 /**
- * The block-style YAML subset compose.yaml is written in: maps, lists of scalars, plain or quoted
- * scalars, whole-line comments. Anything else throws, so the file cannot drift into a form this
- * check would misread.
+ * The block-style YAML subset the compose files are written in: maps, lists of scalars, plain or
+ * quoted scalars, whole-line comments, and a map anchored (`key: &name`) and merged into another
+ * (`<<: *name`; the map's own keys win). Anything else throws, so a file cannot drift into a form
+ * this check would misread.
  */
-function parseYaml(text: string): Yaml {
+function parseYaml(text: string, file = 'compose.yaml'): Yaml {
   const lines = text
     .split('\n')
     .map((raw, i) => ({ raw, number: i + 1 }))
     .filter(({ raw }) => raw.trim() !== '' && !raw.trim().startsWith('#'));
   let at = 0;
   const indentOf = (raw: string) => {
-    if (/^\s*\t/.test(raw)) throw new Error('compose.yaml: tab indentation');
+    if (/^\s*\t/.test(raw)) throw new Error(`${file}: tab indentation`);
     return raw.length - raw.trimStart().length;
   };
   const scalar = (text: string): string | boolean => {
-    if (/ #/.test(text) && !/^["']/.test(text)) throw new Error(`compose.yaml: trailing comment in ${text}`);
+    if (/ #/.test(text) && !/^["']/.test(text)) throw new Error(`${file}: trailing comment in ${text}`);
+    if (/^[[{]/.test(text)) throw new Error(`${file}: a flow collection (${text}); write it as a block`);
     const quoted = /^"(.*)"$|^'(.*)'$/.exec(text);
     if (quoted) return quoted[1] ?? quoted[2]!;
     if (text === 'true' || text === 'false') return text === 'true';
     return text;
   };
+  const anchors = new Map<string, Record<string, Yaml>>();
   const block = (indent: number): Yaml => {
     const list = lines[at]!.raw.trimStart().startsWith('- ');
     const out: Yaml[] | Record<string, Yaml> = list ? [] : {};
+    const merged: Record<string, Yaml>[] = [];
     while (at < lines.length && indentOf(lines[at]!.raw) === indent) {
       const { raw, number } = lines[at]!;
       const text = raw.trim();
       at++;
       if (Array.isArray(out)) {
-        if (!text.startsWith('- ')) throw new Error(`compose.yaml:${number}: expected a list item`);
+        if (!text.startsWith('- ')) throw new Error(`${file}:${number}: expected a list item`);
         out.push(scalar(text.slice(2).trim()));
         continue;
       }
-      const entry = /^([\w.-]+):(?:\s+(.*))?$/.exec(text);
-      if (!entry) throw new Error(`compose.yaml:${number}: cannot read ${JSON.stringify(text)}`);
+      const entry = /^([\w.-]+|<<):(?:\s+(.*))?$/.exec(text);
+      if (!entry) throw new Error(`${file}:${number}: cannot read ${JSON.stringify(text)}`);
       const [, key, value] = entry;
-      if (key! in out) throw new Error(`compose.yaml:${number}: ${key} twice`);
-      if (value !== undefined) out[key!] = scalar(value);
+      if (key! in out) throw new Error(`${file}:${number}: ${key} twice`);
+      const alias = /^\*([\w-]+)$/.exec(value ?? '');
+      if (key === '<<') {
+        if (!alias || !anchors.has(alias[1]!)) throw new Error(`${file}:${number}: merge of an unknown anchor ${value}`);
+        merged.push(anchors.get(alias[1]!)!);
+        continue;
+      }
+      if (alias) throw new Error(`${file}:${number}: an alias outside a merge`);
+      const anchor = /^&([\w-]+)$/.exec(value ?? '');
+      if (value !== undefined && !anchor) out[key!] = scalar(value);
       else if (at < lines.length && indentOf(lines[at]!.raw) > indent) out[key!] = block(indentOf(lines[at]!.raw));
       else out[key!] = {}; // `key:` alone: an empty map (a named volume with defaults)
+      if (anchor) {
+        if (Array.isArray(out[key!])) throw new Error(`${file}:${number}: only a map can be anchored`);
+        anchors.set(anchor[1]!, out[key!] as Record<string, Yaml>);
+      }
     }
-    if (at < lines.length && indentOf(lines[at]!.raw) > indent) throw new Error(`compose.yaml:${lines[at]!.number}: unexpected indentation`);
+    if (at < lines.length && indentOf(lines[at]!.raw) > indent) throw new Error(`${file}:${lines[at]!.number}: unexpected indentation`);
+    if (merged.length > 0 && !Array.isArray(out)) return Object.assign({}, ...merged, out) as Record<string, Yaml>;
     return out;
   };
   const document = block(0);
-  if (at < lines.length) throw new Error(`compose.yaml:${lines[at]!.number}: unexpected indentation`);
+  if (at < lines.length) throw new Error(`${file}:${lines[at]!.number}: unexpected indentation`);
   return document;
 }
 
@@ -244,7 +265,89 @@ describe('compose.yaml (read without Docker)', () => {
     expect(() => parseYaml('a: 1\na: 2\n')).toThrow(/a twice/);
     expect(() => parseYaml('a:\n  - x\n    - y\n')).toThrow(/indentation/);
     expect(() => parseYaml('a: [1, 2] # flow\n')).toThrow(/comment/);
+    expect(() => parseYaml('a: ["CMD", "x"]\n')).toThrow(/flow collection/);
+    expect(() => parseYaml('a:\n  <<: *nowhere\n')).toThrow(/unknown anchor/);
+    expect(() => parseYaml('x: &x\n  k: v\na: *x\n')).toThrow(/alias outside a merge/);
+    // A merge fills in what the map does not say itself.
+    expect(parseYaml('x: &x\n  k: v\n  j: w\na:\n  <<: *x\n  k: own\n')).toEqual({ x: { k: 'v', j: 'w' }, a: { k: 'own', j: 'w' } });
   });
+});
+
+describe('compose.postgres.yaml (read without Docker; its replicas run here with the settings it gives them)', () => {
+  const compose = parseYaml(readFileSync(join(ROOT, 'compose.postgres.yaml'), 'utf8'), 'compose.postgres.yaml') as Record<string, Record<string, Record<string, Yaml>>>;
+  const services = compose.services!;
+  const postgres = services.postgres!;
+  const replicas = Object.entries(services).filter(([, service]) => service.build !== undefined);
+  const environment = (service: Record<string, Yaml>) => service.environment as Record<string, string>;
+
+  it('two replicas of this Dockerfile on one PostgreSQL 15: same database, own instance ids and ports, each waits for a healthy database', () => {
+    expect(postgres.image).toBe('postgres:15'); // the major the tests run against
+    const db = postgres.environment as Record<string, string>;
+    expect(((postgres.healthcheck as Record<string, Yaml>).test as string[]).join(' ')).toContain(`pg_isready -U ${db.POSTGRES_USER} -d ${db.POSTGRES_DB}`);
+    const data = (postgres.volumes as string[]).map((v) => v.split(':')).find(([, target]) => target === '/var/lib/postgresql/data')?.[0];
+    expect(Object.keys(compose.volumes ?? {})).toContain(data); // named, so the events outlive the container
+
+    expect(replicas.length).toBeGreaterThanOrEqual(2);
+    for (const [name, bot] of replicas) {
+      expect(bot.build, name).toBe('.');
+      expect([bot.env_file].flat(), name).toEqual(['.env']);
+      expect(bot.restart, name).toBe('unless-stopped');
+      expect(bot.init, name).toBe(true);
+      expect(seconds(bot.stop_grace_period as string) * 1000, name).toBeGreaterThan(STOP_GRACE_MS);
+      expect(bot.depends_on, name).toEqual({ postgres: { condition: 'service_healthy' } });
+      const env = environment(bot);
+      const url = new URL(env.DATABASE_URL!);
+      expect([url.protocol, url.hostname, url.port], name).toEqual(['postgres:', 'postgres', '5432']); // the service, by its name
+      expect([decodeURIComponent(url.username), decodeURIComponent(url.password), url.pathname], name).toEqual([db.POSTGRES_USER, db.POSTGRES_PASSWORD, `/${db.POSTGRES_DB}`]);
+      expect(bot.ports, name).toEqual([`${(bot.ports as string[])[0]!.split(':')[0]}:${env.PORT}`]);
+      // What the bot makes of it, with the app's settings from .env.
+      const config = loadConfig({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, ...env });
+      expect(config.instanceId, name).toBe(env.INSTANCE_ID);
+      expect(config.database, name).toEqual({ engine: 'postgres', url: env.DATABASE_URL });
+    }
+    const distinct = (values: unknown[]) => new Set(values).size === values.length;
+    expect(new Set(replicas.map(([, bot]) => environment(bot).DATABASE_URL)).size).toBe(1);
+    expect(distinct(replicas.map(([, bot]) => environment(bot).INSTANCE_ID))).toBe(true);
+    expect(distinct(replicas.map(([, bot]) => (bot.ports as string[])[0]!.split(':')[0]))).toBe(true);
+  });
+
+  it('its replicas, started with its settings on one database: both ready, one of them sends, each event stored and sent once', async () => {
+    const sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
+    const db = await freshDatabase(); // the service's database, on this machine's server
+    const bots: BotProcess[] = [];
+    try {
+      const { DATABASE_URL: _local, PORT: _port, ...dotEnv } = sandboxEnv(sandbox.url, '');
+      for (const [, service] of replicas) {
+        const env = { ...dotEnv, ...environment(service), DATABASE_URL: db.url, PORT: String(await freePort()) }; // one host: a port each
+        bots.push(spawnBot(env));
+      }
+      const ports = await Promise.all(bots.map((b) => b.ready)); // started together: the migration did not race
+      const ready = await Promise.all(ports.map(async (port) => (await fetch(`http://127.0.0.1:${port}/readyz`)).json() as Promise<{ ready: boolean; checks: { sender: { instance: string; sending: boolean; sender: string } } }>));
+      expect(ready.map((r) => r.ready)).toEqual(replicas.map(() => true));
+      expect(ready.map((r) => r.checks.sender.instance)).toEqual(replicas.map(([, s]) => environment(s).INSTANCE_ID));
+      await eventually(async () => {
+        const now = await Promise.all(ports.map(async (port) => ((await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as (typeof ready)[number]).checks.sender));
+        return now.filter((s) => s.sending).length === 1 && new Set(now.map((s) => s.sender)).size === 1;
+      }, 'one sender, named alike by every replica', 10_000);
+
+      // A balancer in front: one event to each replica, and one to both.
+      const identity = { appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken };
+      const push = (port: number, eventId: string) => pushEvent(`http://127.0.0.1:${port}${WEBHOOK_PATH}`, remedySeedEvent({ ...identity, eventId }, { instance_code: `I-${eventId}` }), { encryptKey: SANDBOX_APP.encryptKey });
+      const answers = await Promise.all([push(ports[0]!, 'ev_a'), push(ports[1]!, 'ev_b'), push(ports[0]!, 'ev_ab'), push(ports[1]!, 'ev_ab')]);
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      await eventually(() => sandbox.messages.length >= 6, 'a DM and a team card for each of the three events', 10_000);
+      await sleep(500);
+      expect(sandbox.messages).toHaveLength(6);
+      expect(new Set(sandbox.messages.map((m) => m.uuid)).size).toBe(6);
+    } finally {
+      for (const bot of bots) {
+        bot.child.kill('SIGTERM');
+        await bot.exited;
+      }
+      await db.drop();
+      await sandbox.close();
+    }
+  }, 30_000);
 });
 
 /** Why no image can be built here, or undefined when a Docker daemon answers. */
