@@ -156,7 +156,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     const credentials = sender.credentials();
     // Which instance sends (only one does on a shared PostgreSQL database): shown, never failing.
     checks.sender = lease
-      ? { ok: true, instance: config.instanceId, sending: lease.isSender(), sender: lease.sender() ?? 'unknown yet' }
+      ? { ok: true, instance: config.instanceId, sending: lease.isSender(), sender: lease.sender() ?? 'unknown yet', ...(lease.problem() ? { problem: lease.problem() } : {}) }
       : { ok: true, instance: config.instanceId, sending: true };
     checks.credentials =
       credentials.state === 'rejected'

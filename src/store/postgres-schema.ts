@@ -94,6 +94,13 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     // stored as ignored): a look into this small index instead of every event of the instance.
     sql: `CREATE INDEX events_revocations ON events (instance_code) WHERE action = 'revoke';`,
   },
+  {
+    version: 4,
+    title: 'the sender lease belongs to one process, not to an INSTANCE_ID',
+    // Two replicas given the same INSTANCE_ID (a constant in a shared .env or ConfigMap) both
+    // "renewed" a lease keyed by that name, and both sent: twice the app's send rate.
+    sql: `ALTER TABLE leases ADD COLUMN token TEXT;`,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.at(-1)!.version;

@@ -3,7 +3,9 @@
 // it dies, the lease expires (on the database's clock, so the instances' clocks do not matter) and
 // a standby takes it over. A holder that cannot renew in time stops sending before its lease can
 // have expired: two senders never overlap by design, and if one ever did, the uuid of each
-// delivery keeps Feishu from showing a card twice.
+// delivery keeps Feishu from showing a card twice. The lease belongs to a process (a token drawn
+// at start), not to its INSTANCE_ID: two replicas misconfigured with one id still take turns.
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../log.js';
 
@@ -30,6 +32,9 @@ export function senderLease(options: SenderLeaseOptions) {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let transition: Promise<void> = Promise.resolve();
+  const token = randomUUID();
+  /** Set when another process holds the lease under this instance's own INSTANCE_ID. */
+  let problem: string | undefined;
 
   const become = (next: boolean, why: string) => {
     if (next === leader) return;
@@ -41,18 +46,24 @@ export function senderLease(options: SenderLeaseOptions) {
   async function tick(): Promise<void> {
     try {
       const result = await pool.query<{ holder: string; mine: boolean }>(
-        `INSERT INTO leases (name, holder, expires_at) VALUES ('sender', $1, ${NOW_MS} + $2)
-         ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-           WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < ${NOW_MS}
+        `INSERT INTO leases (name, holder, token, expires_at) VALUES ('sender', $1, $3, ${NOW_MS} + $2)
+         ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
+           WHERE (leases.holder = EXCLUDED.holder AND leases.token = EXCLUDED.token) OR leases.expires_at < ${NOW_MS}
          RETURNING holder, true AS mine`,
-        [instanceId, ttlMs],
+        [instanceId, ttlMs, token],
       );
       if (result.rows.length === 1) {
         renewedAt = Date.now();
         holder = instanceId;
         become(true, 'lease acquired');
       } else {
-        holder = (await pool.query<{ holder: string }>("SELECT holder FROM leases WHERE name = 'sender'")).rows[0]?.holder;
+        const row = (await pool.query<{ holder: string; token: string | null }>("SELECT holder, token FROM leases WHERE name = 'sender'")).rows[0];
+        holder = row?.holder;
+        const twin = row !== undefined && row.holder === instanceId && row.token !== token;
+        if (twin && problem === undefined) {
+          problem = `another instance runs with INSTANCE_ID=${instanceId} and sends; give each instance its own INSTANCE_ID, or /readyz and /metrics cannot tell them apart`;
+          log.error(problem, { instance: instanceId });
+        } else if (!twin) problem = undefined;
         become(false, `lease held by ${holder}`);
       }
     } catch (error) {
@@ -76,13 +87,15 @@ export function senderLease(options: SenderLeaseOptions) {
     isSender: () => leader,
     /** The instance that holds the lease, as last seen. */
     sender: () => holder,
+    /** Why the sender this instance names may be another process of the same name, if it may. */
+    problem: () => problem,
     /** Stops sending and hands the lease over at once (a graceful stop need not wait for expiry). */
     async stop(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
       become(false, 'shutting down');
       await transition;
-      await pool.query("DELETE FROM leases WHERE name = 'sender' AND holder = $1", [instanceId]).catch(() => undefined);
+      await pool.query("DELETE FROM leases WHERE name = 'sender' AND token = $1", [token]).catch(() => undefined);
     },
   };
 }

@@ -31,6 +31,23 @@ describe('several instances on one PostgreSQL database', () => {
     expect(metrics).toMatch(/approval_bot_sender [01]/);
   }, 30_000);
 
+  it('two instances given the same INSTANCE_ID still take turns sending, and /readyz of the standby says what to fix', async () => {
+    const url = await database();
+    const [a, b] = [await instance(url, 'pod'), await instance(url, 'pod')];
+    await Promise.all([a.bot.ready, b.bot.ready]);
+    const checks = async () => Promise.all([ready(a.base), ready(b.base)]).then((rs) => rs.map((r) => r.checks.sender!));
+    const [sa, sb] = await eventually(async () => {
+      const [sa, sb] = await checks();
+      return sa!.sending !== sb!.sending && sa!.sender === 'pod' && [sa!, sb!];
+    }, 'one of the two sends', 10_000);
+    const [holder, standby, standbyBot] = sa.sending ? [sa, sb, b] : [sb, sa, a];
+    expect(holder.problem).toBeUndefined();
+    expect(standby.problem).toMatch(/another instance runs with INSTANCE_ID=pod and sends/);
+    await eventually(() => standbyBot.bot.output.stdout.includes('another instance runs with INSTANCE_ID=pod'), 'the standby logs it');
+    await sleep(1000); // a few renewals: still one sender
+    expect((await checks()).filter((s) => s.sending)).toHaveLength(1);
+  }, 30_000);
+
   it('revokes once when the revocation reaches both instances at once: each card edited once, nothing new sent', async () => {
     const url = await database();
     const [a, b] = [await instance(url, 'pod-a'), await instance(url, 'pod-b')];

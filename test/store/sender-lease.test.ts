@@ -1,0 +1,87 @@
+// The sender lease on PostgreSQL: one process sends at a time, whatever the instances are called.
+// Real leases on a real database with a short lease (300 ms, renewed every 100 ms).
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/log.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { senderLease, type SenderLease } from '../../src/store/sender-lease.js';
+import { eventually, sleep } from '../support/harness.js';
+import { freshDatabase } from '../support/postgres.js';
+
+const TTL_MS = 300;
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function database() {
+  const db = await freshDatabase();
+  cleanups.push(db.drop);
+  const store = openPostgresStore(db.url);
+  cleanups.push(() => store.close());
+  await store.started; // migrated: the leases table is there
+  return store.pool;
+}
+
+type Pool = Awaited<ReturnType<typeof database>>;
+
+/** A lease as an instance holds it, with what it logged and how often it was told to start and stop sending. */
+function instance(pool: Pool, instanceId: string) {
+  const errors: string[] = [];
+  const log: Logger = { debug() {}, info() {}, warn() {}, error: (msg) => errors.push(msg) };
+  const turns = { acquired: 0, lost: 0 };
+  const lease: SenderLease = senderLease({
+    pool,
+    instanceId,
+    ttlMs: TTL_MS,
+    log,
+    onAcquired: () => void turns.acquired++,
+    onLost: () => void turns.lost++,
+  });
+  lease.start();
+  cleanups.push(() => lease.stop());
+  return { lease, errors, turns };
+}
+
+/** Watches the leases for `ms` and returns the most that ever called themselves the sender at once. */
+async function mostSendersAtOnce(leases: SenderLease[], ms: number): Promise<number> {
+  let most = 0;
+  for (const until = Date.now() + ms; Date.now() < until; await sleep(10)) {
+    most = Math.max(most, leases.filter((l) => l.isSender()).length);
+  }
+  return most;
+}
+
+describe('the sender lease', () => {
+  it('is held by one instance at a time; when it stops, another takes over', async () => {
+    const pool = await database();
+    const [a, b] = [instance(pool, 'pod-a'), instance(pool, 'pod-b')];
+    await eventually(() => a.lease.isSender() || b.lease.isSender(), 'a sender chosen');
+    expect(await mostSendersAtOnce([a.lease, b.lease], 700)).toBe(1);
+    const [holder, standby] = a.lease.isSender() ? [a, b] : [b, a];
+    expect(standby.lease.sender()).toBe(holder === a ? 'pod-a' : 'pod-b');
+
+    await holder.lease.stop(); // a graceful stop hands the lease over at once
+    await eventually(() => standby.lease.isSender(), 'the standby sends', 2000);
+    expect(holder.turns).toEqual({ acquired: 1, lost: 1 });
+    expect([a.errors, b.errors]).toEqual([[], []]);
+  });
+
+  it('is held by one process even when two are given the same INSTANCE_ID, and the standby says why', async () => {
+    const pool = await database();
+    const [first, twin] = [instance(pool, 'bot'), instance(pool, 'bot')];
+    await eventually(() => first.lease.isSender() || twin.lease.isSender(), 'a sender chosen');
+    // Keyed by the name alone, both renewed "their" lease and both sent.
+    expect(await mostSendersAtOnce([first.lease, twin.lease], 1000)).toBe(1);
+    const [holder, standby] = first.lease.isSender() ? [first, twin] : [twin, first];
+    expect(standby.lease.problem()).toMatch(/another instance runs with INSTANCE_ID=bot and sends; give each instance its own INSTANCE_ID/);
+    expect(standby.errors).toEqual([standby.lease.problem()]); // said once, not every 100 ms
+    expect(holder.lease.problem()).toBeUndefined();
+
+    // Stopping the standby must not release the holder's lease: it is the process's, not the name's.
+    await standby.lease.stop();
+    expect(await mostSendersAtOnce([holder.lease], 500)).toBe(1);
+    const third = instance(pool, 'bot');
+    expect(await mostSendersAtOnce([holder.lease, third.lease], 700)).toBe(1);
+    expect(holder.lease.isSender()).toBe(true);
+  });
+});
