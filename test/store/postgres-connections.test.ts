@@ -3,16 +3,14 @@
 // the process lives on, and the next operation gets a working connection. Unheard, the dropped
 // connection's 'error' event ended the bot (seen under load in the fault tests).
 import pg from 'pg';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import type { NewEvent } from '../../src/store/store.js';
 import { eventually } from '../support/harness.js';
+import { cleanupsAfterEach } from '../support/cleanups.js';
 import { freshDatabase } from '../support/postgres.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 const approval: NewEvent = { eventId: 'e1', eventType: 'shift_approval', kind: 'shift', instanceCode: 'I1', status: 'accepted', payload: '{}', receivedAt: 1 };
 const revocation = (eventId: string): NewEvent => ({ eventId, eventType: 'shift_approval_revert', kind: 'shift', instanceCode: 'I1', status: 'accepted', action: 'revoke', receivedAt: 2 });

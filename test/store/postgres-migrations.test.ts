@@ -1,15 +1,13 @@
 // Upgrades on PostgreSQL: a database of every earlier schema opens in today's layout with its
 // rows kept and their meaning unchanged, like SQLite's (migrations.test.ts).
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migratePostgres, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from '../../src/store/postgres-schema.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
+import { cleanupsAfterEach } from '../support/cleanups.js';
 import { freshDatabase } from '../support/postgres.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 async function database() {
   const db = await freshDatabase();

@@ -1,17 +1,15 @@
 // The sender lease on PostgreSQL: one process sends at a time, whatever the instances are called.
 // Real leases on a real database with a short lease (300 ms, renewed every 100 ms).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/log.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { senderLease, type SenderLease } from '../../src/store/sender-lease.js';
 import { eventually, sleep } from '../support/harness.js';
+import { cleanupsAfterEach } from '../support/cleanups.js';
 import { freshDatabase } from '../support/postgres.js';
 
 const TTL_MS = 300;
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 async function database() {
   const db = await freshDatabase();

@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { cleanupsAfterEach } from './cleanups.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
@@ -45,10 +45,7 @@ export const BACKENDS: Backend[] = [
  * `open()` opens another store on the same database. Call at the top level of a test file.
  */
 export function freshStores(backend: Backend) {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
   return async () => {
     const db = await backend.database();
     cleanups.push(db.drop);
