@@ -118,15 +118,22 @@ async function versionOf(client: PoolClient): Promise<number> {
   return Number(row.rows[0]?.version ?? 0);
 }
 
-/** Brings the database to the newest schema, under the migration lock; `where` names it in errors. */
+/**
+ * Brings the database to the newest schema, under the migration lock; `where` names it in errors.
+ * One transaction from the lock to the last migration: a transaction-scoped lock ends with it on
+ * the connection that took it. A session lock and its unlock, behind PgBouncer in transaction
+ * mode, could land on different server connections, and the lock outlived the start: every later
+ * start waited on it for good.
+ */
 export async function migratePostgres(
   client: PoolClient,
   where: string,
   migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
 ): Promise<PostgresMigrationResult> {
   const newest = migrations.at(-1)!.version;
-  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  await client.query('BEGIN');
   try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     const from = await versionOf(client);
     if (from > newest) {
       throw new SchemaError(
@@ -135,21 +142,15 @@ export async function migratePostgres(
       );
     }
     const pending = migrations.filter((m) => m.version > from);
-    if (pending.length === 0) return { from, to: from, applied: [] };
-    await client.query('BEGIN');
-    try {
-      for (const migration of pending) {
-        await client.query(migration.sql);
-        await client.query('UPDATE schema_version SET version = $1', [migration.version]);
-      }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
+    for (const migration of pending) {
+      await client.query(migration.sql);
+      await client.query('UPDATE schema_version SET version = $1', [migration.version]);
     }
-    return { from, to: newest, applied: pending.map((m) => `${m.version} ${m.title}`) };
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    await client.query('COMMIT');
+    return { from, to: pending.length > 0 ? newest : from, applied: pending.map((m) => `${m.version} ${m.title}`) };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }
 

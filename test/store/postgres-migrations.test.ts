@@ -33,7 +33,44 @@ async function layout(url: string) {
   }
 }
 
+/**
+ * A connection as PgBouncer in transaction mode gives it: each statement outside a transaction
+ * runs on the next of several server connections; a transaction keeps one from BEGIN to its end.
+ */
+function transactionPooled(servers: pg.Client[]): pg.PoolClient {
+  let turn = 0;
+  let inTransaction: pg.Client | undefined;
+  const query = async (sql: string, params?: unknown[]) => {
+    const server = inTransaction ?? servers[turn++ % servers.length]!;
+    if (/^\s*BEGIN\b/i.test(sql)) inTransaction = server;
+    if (/^\s*(COMMIT|ROLLBACK)\b/i.test(sql)) inTransaction = undefined;
+    return server.query(sql, params);
+  };
+  return { query } as unknown as pg.PoolClient;
+}
+
 describe('PostgreSQL schema migrations', () => {
+  it('leave no lock behind when a pooler in transaction mode runs each statement on another server connection', async () => {
+    const url = await database();
+    const servers = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        cleanups.push(() => client.end());
+        return client;
+      }),
+    );
+    const locks = async () =>
+      Number((await servers[0]!.query("SELECT COUNT(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()")).rows[0].n);
+
+    expect((await migratePostgres(transactionPooled(servers), 'pooled')).to).toBe(POSTGRES_SCHEMA_VERSION);
+    expect(await locks()).toBe(0);
+    // The next start (another replica, a restart) neither waits nor migrates again.
+    expect(await migratePostgres(transactionPooled(servers.slice(1)), 'pooled')).toMatchObject({ from: POSTGRES_SCHEMA_VERSION, applied: [] });
+    expect(await locks()).toBe(0);
+  });
+
+
   it.each(POSTGRES_MIGRATIONS.slice(0, -1).map((m) => m.version))('bring a database of schema %i to the newest layout, keeping its rows', async (version) => {
     const old = await database();
     const client = new pg.Client({ connectionString: old });
