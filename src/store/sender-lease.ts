@@ -28,8 +28,9 @@ export function senderLease(options: SenderLeaseOptions) {
   const everyMs = Math.max(100, Math.floor(ttlMs / 3));
   let leader = false;
   let holder: string | undefined;
-  let renewedAt = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** Ends the sending when the lease was not renewed in time, whether or not the renewal answered. */
+  let watchdog: NodeJS.Timeout | undefined;
   let stopped = false;
   let transition: Promise<void> = Promise.resolve();
   const token = randomUUID();
@@ -44,6 +45,9 @@ export function senderLease(options: SenderLeaseOptions) {
   };
 
   async function tick(): Promise<void> {
+    // The database renews the lease after this moment, so it runs until this + ttl at the earliest.
+    const asked = Date.now();
+    const safeUntil = asked + ttlMs - everyMs;
     try {
       const result = await pool.query<{ holder: string; mine: boolean }>(
         `INSERT INTO leases (name, holder, token, expires_at) VALUES ('sender', $1, $3, ${NOW_MS} + $2)
@@ -53,10 +57,16 @@ export function senderLease(options: SenderLeaseOptions) {
         [instanceId, ttlMs, token],
       );
       if (result.rows.length === 1) {
-        renewedAt = Date.now();
         holder = instanceId;
+        if (Date.now() >= safeUntil) return; // answered too late to count on; the next renewal will
         become(true, 'lease acquired');
+        // A renewal that hangs (a network cut that neither answers nor fails) must not keep this
+        // instance sending after another may have taken the lease over.
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => become(false, `lease not renewed within ${ttlMs - everyMs} ms`), safeUntil - Date.now());
+        watchdog.unref();
       } else {
+        clearTimeout(watchdog);
         const row = (await pool.query<{ holder: string; token: string | null }>("SELECT holder, token FROM leases WHERE name = 'sender'")).rows[0];
         holder = row?.holder;
         const twin = row !== undefined && row.holder === instanceId && row.token !== token;
@@ -67,8 +77,8 @@ export function senderLease(options: SenderLeaseOptions) {
         become(false, `lease held by ${holder}`);
       }
     } catch (error) {
-      // Cannot reach the database: stop sending before the lease can have run out for the others.
-      if (leader && Date.now() - renewedAt > ttlMs - everyMs) become(false, `lease not renewed: ${(error as Error).message}`);
+      // Cannot reach the database: the watchdog stops the sending before the lease can run out.
+      log.debug('sender lease not renewed', { instance: instanceId, error: (error as Error).message });
     }
   }
 
@@ -93,6 +103,7 @@ export function senderLease(options: SenderLeaseOptions) {
     async stop(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(watchdog);
       become(false, 'shutting down');
       await transition;
       await pool.query("DELETE FROM leases WHERE name = 'sender' AND token = $1", [token]).catch(() => undefined);

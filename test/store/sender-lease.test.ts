@@ -25,7 +25,8 @@ type Pool = Awaited<ReturnType<typeof database>>;
 /** A lease as an instance holds it, with what it logged and how often it was told to start and stop sending. */
 function instance(pool: Pool, instanceId: string) {
   const errors: string[] = [];
-  const log: Logger = { debug() {}, info() {}, warn() {}, error: (msg) => errors.push(msg) };
+  const reasons: string[] = [];
+  const log: Logger = { debug() {}, info: (_msg, fields) => void reasons.push(String(fields?.reason)), warn() {}, error: (msg) => errors.push(msg) };
   const turns = { acquired: 0, lost: 0 };
   const lease: SenderLease = senderLease({
     pool,
@@ -37,7 +38,7 @@ function instance(pool: Pool, instanceId: string) {
   });
   lease.start();
   cleanups.push(() => lease.stop());
-  return { lease, errors, turns };
+  return { lease, errors, reasons, turns };
 }
 
 /** Watches the leases for `ms` and returns the most that ever called themselves the sender at once. */
@@ -62,6 +63,26 @@ describe('the sender lease', () => {
     await eventually(() => standby.lease.isSender(), 'the standby sends', 2000);
     expect(holder.turns).toEqual({ acquired: 1, lost: 1 });
     expect([a.errors, b.errors]).toEqual([[], []]);
+  });
+
+  it('stops the holder sending before its lease can run out when a renewal hangs, neither answering nor failing', async () => {
+    const pool = await database();
+    const [a, b] = [instance(pool, 'pod-a'), instance(pool, 'pod-b')];
+    await eventually(() => a.lease.isSender() || b.lease.isSender(), 'a sender chosen');
+    const holder = a.lease.isSender() ? a : b;
+    // Another session locks the lease row: every renewal waits on it, as on a cut connection.
+    const blocker = await pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query("SELECT * FROM leases WHERE name = 'sender' FOR UPDATE");
+    await eventually(() => !holder.lease.isSender(), 'the holder stops sending', 2000);
+    // On its own clock, a third of a lease before the lease runs out for the others.
+    expect(holder.reasons.at(-1)).toBe(`lease not renewed within ${TTL_MS - 100} ms`);
+    expect(holder.turns.lost).toBe(1);
+
+    await blocker.query('COMMIT');
+    blocker.release();
+    await eventually(() => a.lease.isSender() || b.lease.isSender(), 'a sender again', 2000);
+    expect(await mostSendersAtOnce([a.lease, b.lease], 500)).toBe(1);
   });
 
   it('is held by one process even when two are given the same INSTANCE_ID, and the standby says why', async () => {
