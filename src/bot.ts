@@ -65,7 +65,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     if (givenStore) store = givenStore;
     else if (database.engine === 'postgres') {
       // Several instances share it. Unreachable now: it keeps trying while the bot serves 503s.
-      store = postgres = openPostgresStore(database.url, { log });
+      store = postgres = openPostgresStore(database.url, { log, poolSize: config.databasePoolSize });
       await postgres.started;
     } else store = openSqliteStore(database.path);
   } catch (error) {

@@ -41,6 +41,8 @@ export interface Config {
   instanceId: string;
   /** PostgreSQL: how long the sender's lease lasts unrenewed; another instance takes over after it. */
   senderLeaseMs: number;
+  /** PostgreSQL: the most connections this instance opens (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
   timezone: string;
   routing: Routing;
   /** user_id or open_id → IANA zone (CONFIG_FILE time_zones). */
@@ -79,12 +81,12 @@ function nonEmpty(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max = 1_000_000_000): number {
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max = 1_000_000_000, min = 1): number {
   const text = nonEmpty(env, name);
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > max) {
-    throw new ConfigError(name, `expected a whole number from 1 to ${max}`, text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new ConfigError(name, `expected a whole number from ${min} to ${max}`, text);
   }
   return value;
 }
@@ -215,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     database,
     instanceId: nonEmpty(env, 'INSTANCE_ID') ?? `${hostname()}:${process.pid}`,
     senderLeaseMs: positiveInteger(env, 'SENDER_LEASE_SECONDS', 5, 300) * 1000,
+    // Two at least: one for the transaction that stores events, one for everything else meanwhile.
+    databasePoolSize: positiveInteger(env, 'DATABASE_POOL_SIZE', 10, 100, 2),
     timezone,
     routing: file.routing,
     timeZoneOverrides: file.timeZones,

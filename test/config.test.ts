@@ -88,7 +88,8 @@ describe('settings', () => {
   it('takes a PostgreSQL URL for several instances, and keeps its password out of the logs', () => {
     const config = loadConfig({ FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718', FEISHU_APP_SECRET: 's', DATABASE_URL: 'postgresql://bot:p%40ss@db:5432/bot', INSTANCE_ID: 'pod-1', SENDER_LEASE_SECONDS: '3' });
     expect(config.database).toEqual({ engine: 'postgres', url: 'postgresql://bot:p%40ss@db:5432/bot' });
-    expect(config).toMatchObject({ instanceId: 'pod-1', senderLeaseMs: 3000 });
+    expect(config).toMatchObject({ instanceId: 'pod-1', senderLeaseMs: 3000, databasePoolSize: 10 });
+    expect(loadConfig({ FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718', FEISHU_APP_SECRET: 's', DATABASE_POOL_SIZE: '3' }).databasePoolSize).toBe(3);
     expect(secretsOf(config)).toContain('p@ss');
   });
 
@@ -98,6 +99,8 @@ describe('settings', () => {
     [{ FEISHU_APP_SECRET: ' ' }, 'Invalid setting FEISHU_APP_SECRET: required'],
     [{ PORT: 'eighty' }, 'Invalid setting PORT: expected an integer from 0 to 65535, got "eighty"'],
     [{ PORT: '70000' }, 'Invalid setting PORT'],
+    [{ DATABASE_POOL_SIZE: '1' }, 'Invalid setting DATABASE_POOL_SIZE: expected a whole number from 2 to 100, got "1"'],
+    [{ DATABASE_POOL_SIZE: '500' }, 'Invalid setting DATABASE_POOL_SIZE: expected a whole number from 2 to 100, got "500"'],
     [{ DATABASE_URL: 'mysql://u:secret@db/bot' }, 'Invalid setting DATABASE_URL: expected file:<path to the SQLite file> or postgres://user:password@host:5432/database, got "mysql://u:se…"'],
     [{ DATABASE_URL: 'postgres://' }, 'Invalid setting DATABASE_URL: expected file:<path'],
     [{ TIMEZONE: 'Asia/Atlantis' }, 'Invalid setting TIMEZONE: expected an IANA time zone'],
