@@ -77,7 +77,11 @@ export function createIngest(deps: IngestDeps) {
     }
 
     const stored = await record(entry, deliveries);
-    if (stored === 'revoked') entry = { ...entry, status: 'ignored', reason: 'revoked before this approval arrived: no card is sent' };
+    if (stored === 'revoked') {
+      // The store wrote why, naming the revocation; say the same (a rare path: one more read).
+      const kept = await deps.store.event(envelope.eventId).catch(() => undefined);
+      entry = { ...entry, status: 'ignored', reason: kept?.reason ?? 'revoked before this approval arrived: no card is sent' };
+    }
     const outcome: IngestOutcome = {
       outcome: stored === 'duplicate' ? 'duplicate' : entry.status,
       eventId: envelope.eventId,

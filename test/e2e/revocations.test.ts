@@ -84,8 +84,12 @@ describe('a revocation', () => {
 
   it('of an instance never seen: is kept and ignored; the approval arriving after it sends nothing', async () => {
     await start();
-    expect(await post(revertSeedEvent('out', identity, { instance_code: 'O-9' }))).toBe('ignored');
-    expect(await post(outSeedEvent(identity, { instance_code: 'O-9' }))).toBe('ignored');
+    expect(await post(revertSeedEvent('out', { ...identity, eventId: 'ev_revert_o9' }, { instance_code: 'O-9' }))).toBe('ignored');
+    expect(await post(outSeedEvent({ ...identity, eventId: 'ev_out_o9' }, { instance_code: 'O-9' }))).toBe('ignored');
+    const why = 'revoked (revocation ev_revert_o9) before this approval arrived: no card is sent';
+    expect(await h.bot.store.event('ev_out_o9')).toMatchObject({ status: 'ignored', reason: why });
+    const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.eventId === 'ev_out_o9');
+    expect(line).toMatchObject({ msg: 'event ignored', reason: why }); // the log names the revocation as the store does
     const events = await h.bot.store.deliveries();
     expect(events).toEqual([]);
     await sleep(200);
