@@ -48,6 +48,38 @@ describe('several instances on one PostgreSQL database', () => {
     expect((await checks()).filter((s) => s.sending)).toHaveLength(1);
   }, 30_000);
 
+  it('in ws mode each instance holds its own long connection; events Feishu spreads over them are stored and sent once, through a kill -9 of one', async () => {
+    const url = await database();
+    const [a, b] = [await instance(url, 'pod-a', { EVENT_MODE: 'ws' }), await instance(url, 'pod-b', { EVENT_MODE: 'ws' })];
+    await Promise.all([a.bot.ready, b.bot.ready]);
+    const ws = pg_.sandbox.ws;
+    await eventually(() => ws.connections() === 2, 'a long connection from each instance', 15_000);
+
+    // Feishu pushes each event to one of the app's connections and pushes again, to any, until
+    // one acknowledges; the first 20 it pushes twice anyway (an acknowledgement it lost).
+    const events = burst(120, 30, 'ev_ws_pair');
+    const deliver = async (event: unknown) => {
+      while ((await ws.push(event, 5000)).code !== 200) await sleep(50);
+    };
+    let killed = false;
+    await pushAll(async (event) => {
+      await deliver(event);
+      if (events.indexOf(event as (typeof events)[number]) < 20) await deliver(event);
+      if (!killed && pg_.sandbox.messages.length >= 40) {
+        killed = true;
+        a.bot.child.kill('SIGKILL'); // its socket closes; Feishu pushes to the one left
+      }
+      return new Response(null, { status: 200 });
+    }, events, 6);
+    expect(killed).toBe(true);
+    await eventually(() => exactlyOnce(pg_.sandbox.messages, 120) || undefined, 'every approval once in a DM and once in the chat', 60_000);
+    await sleep(500);
+    expect(exactlyOnce(pg_.sandbox.messages, 120)).toBe(true);
+    const acceptedBy = (bot: typeof a) => bot.bot.output.stdout.split('\n').filter((l) => l.includes('"msg":"event accepted"') && l.includes('"source":"ws"')).length;
+    expect(acceptedBy(a)).toBeGreaterThan(0); // both connections carried events
+    expect(acceptedBy(b)).toBeGreaterThan(0);
+  }, 120_000);
+
   it('revokes once when the revocation reaches both instances at once: each card edited once, nothing new sent', async () => {
     const url = await database();
     const [a, b] = [await instance(url, 'pod-a'), await instance(url, 'pod-b')];
