@@ -34,8 +34,10 @@ export function senderLease(options: SenderLeaseOptions) {
   let stopped = false;
   let transition: Promise<void> = Promise.resolve();
   const token = randomUUID();
-  /** Set when another process holds the lease under this instance's own INSTANCE_ID. */
+  /** Set when another live process holds the lease under this instance's own INSTANCE_ID. */
   let problem: string | undefined;
+  /** The expiry of a same-named holder's lease when last seen: a live one moves it on. */
+  let twinExpiry: number | undefined;
 
   const become = (next: boolean, why: string) => {
     if (next === leader) return;
@@ -58,6 +60,7 @@ export function senderLease(options: SenderLeaseOptions) {
       );
       if (result.rows.length === 1) {
         holder = instanceId;
+        problem = twinExpiry = undefined;
         if (Date.now() >= safeUntil) return; // answered too late to count on; the next renewal will
         become(true, 'lease acquired');
         // A renewal that hangs (a network cut that neither answers nor fails) must not keep this
@@ -67,13 +70,17 @@ export function senderLease(options: SenderLeaseOptions) {
         watchdog.unref();
       } else {
         clearTimeout(watchdog);
-        const row = (await pool.query<{ holder: string; token: string | null }>("SELECT holder, token FROM leases WHERE name = 'sender'")).rows[0];
+        const row = (await pool.query<{ holder: string; token: string | null; expires_at: number }>("SELECT holder, token, expires_at FROM leases WHERE name = 'sender'")).rows[0];
         holder = row?.holder;
-        const twin = row !== undefined && row.holder === instanceId && row.token !== token;
-        if (twin && problem === undefined) {
+        // Same name, other process: a twin if it renews; this process's own predecessor (a restart
+        // of the container, whose default id is the same host:1) only waits to expire.
+        const sameName = row !== undefined && row.holder === instanceId && row.token !== token;
+        const renewing = sameName && twinExpiry !== undefined && Number(row.expires_at) !== twinExpiry;
+        twinExpiry = sameName ? Number(row.expires_at) : undefined;
+        if (renewing && problem === undefined) {
           problem = `another instance runs with INSTANCE_ID=${instanceId} and sends; give each instance its own INSTANCE_ID, or /readyz and /metrics cannot tell them apart`;
           log.error(problem, { instance: instanceId });
-        } else if (!twin) problem = undefined;
+        } else if (!sameName) problem = undefined;
         become(false, `lease held by ${holder}`);
       }
     } catch (error) {

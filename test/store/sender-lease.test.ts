@@ -102,5 +102,20 @@ describe('the sender lease', () => {
     const third = instance(pool, 'bot');
     expect(await mostSendersAtOnce([holder.lease, third.lease], 700)).toBe(1);
     expect(holder.lease.isSender()).toBe(true);
+    expect(third.lease.problem()).toBeDefined();
+    // Once it holds the lease itself, it has nothing to warn about.
+    await holder.lease.stop();
+    await eventually(() => third.lease.isSender(), 'the third sends', 2000);
+    expect(third.lease.problem()).toBeUndefined();
+  });
+
+  it("takes over the lease of its own predecessor (a restarted container, same INSTANCE_ID) once it expires, without calling it a twin", async () => {
+    const pool = await database();
+    // What a process killed with -9 leaves: a lease under this name that nobody renews.
+    await pool.query("INSERT INTO leases (name, holder, token, expires_at) VALUES ('sender', 'host:1', 'the dead process', (extract(epoch from clock_timestamp()) * 1000)::bigint + $1)", [TTL_MS]);
+    const restarted = instance(pool, 'host:1');
+    await eventually(() => restarted.lease.isSender(), 'the restarted process sends', 2000);
+    expect(restarted.errors).toEqual([]);
+    expect(restarted.lease.problem()).toBeUndefined();
   });
 });
