@@ -48,7 +48,8 @@ export function senderLease(options: SenderLeaseOptions) {
 
   async function tick(): Promise<void> {
     // The database renews the lease after this moment, so it runs until this + ttl at the earliest.
-    const asked = Date.now();
+    // A monotonic clock: a step of the wall clock (NTP) must not stretch or shrink the margin.
+    const asked = performance.now();
     const safeUntil = asked + ttlMs - everyMs;
     try {
       const result = await pool.query<{ holder: string; mine: boolean }>(
@@ -61,12 +62,12 @@ export function senderLease(options: SenderLeaseOptions) {
       if (result.rows.length === 1) {
         holder = instanceId;
         problem = twinExpiry = undefined;
-        if (Date.now() >= safeUntil) return; // answered too late to count on; the next renewal will
+        if (performance.now() >= safeUntil) return; // answered too late to count on; the next renewal will
         become(true, 'lease acquired');
         // A renewal that hangs (a network cut that neither answers nor fails) must not keep this
         // instance sending after another may have taken the lease over.
         clearTimeout(watchdog);
-        watchdog = setTimeout(() => become(false, `lease not renewed within ${ttlMs - everyMs} ms`), safeUntil - Date.now());
+        watchdog = setTimeout(() => become(false, `lease not renewed within ${ttlMs - everyMs} ms`), safeUntil - performance.now());
         watchdog.unref();
       } else {
         clearTimeout(watchdog);
