@@ -13,7 +13,7 @@ import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
 import { pushEvent } from '../../src/sandbox/feishu-push.js';
 import { sandboxEnv, SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
-import { botEnv, freePort, spawnBot, watchBot, type BotProcess } from '../support/bot-process.js';
+import { botEnv, freePort, readiness, spawnBot, watchBot, type BotProcess } from '../support/bot-process.js';
 import { APP, eventually, sleep } from '../support/harness.js';
 import { freshDatabase } from '../support/postgres.js';
 
@@ -322,11 +322,12 @@ describe('compose.postgres.yaml (read without Docker; its replicas run here with
         bots.push(spawnBot(env));
       }
       const ports = await Promise.all(bots.map((b) => b.ready)); // started together: the migration did not race
-      const ready = await Promise.all(ports.map(async (port) => (await fetch(`http://127.0.0.1:${port}/readyz`)).json() as Promise<{ ready: boolean; checks: { sender: { instance: string; sending: boolean; sender: string } } }>));
+      const readyz = () => Promise.all(ports.map((port) => readiness(`http://127.0.0.1:${port}`)));
+      const ready = await readyz();
       expect(ready.map((r) => r.ready)).toEqual(replicas.map(() => true));
-      expect(ready.map((r) => r.checks.sender.instance)).toEqual(replicas.map(([, s]) => environment(s).INSTANCE_ID));
+      expect(ready.map((r) => r.checks.sender!.instance)).toEqual(replicas.map(([, s]) => environment(s).INSTANCE_ID));
       await eventually(async () => {
-        const now = await Promise.all(ports.map(async (port) => ((await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as (typeof ready)[number]).checks.sender));
+        const now = (await readyz()).map((r) => r.checks.sender!);
         return now.filter((s) => s.sending).length === 1 && new Set(now.map((s) => s.sender)).size === 1;
       }, 'one sender, named alike by every replica', 10_000);
 

@@ -43,6 +43,14 @@ function instance(pool: Pool, instanceId: string) {
   return { lease, errors, reasons, turns };
 }
 
+/** Two instances on a fresh database, once one of them sends. */
+async function pairWithASender(names: [string, string]) {
+  const pool = await database();
+  const [a, b] = [instance(pool, names[0]), instance(pool, names[1])];
+  await eventually(() => a.lease.isSender() || b.lease.isSender(), 'a sender chosen');
+  return { pool, a, b };
+}
+
 /** Watches the leases for `ms` and returns the most that ever called themselves the sender at once. */
 async function mostSendersAtOnce(leases: SenderLease[], ms: number): Promise<number> {
   let most = 0;
@@ -54,9 +62,7 @@ async function mostSendersAtOnce(leases: SenderLease[], ms: number): Promise<num
 
 describe('the sender lease', () => {
   it('is held by one instance at a time; when it stops, another takes over', async () => {
-    const pool = await database();
-    const [a, b] = [instance(pool, 'pod-a'), instance(pool, 'pod-b')];
-    await eventually(() => a.lease.isSender() || b.lease.isSender(), 'a sender chosen');
+    const { a, b } = await pairWithASender(['pod-a', 'pod-b']);
     expect(await mostSendersAtOnce([a.lease, b.lease], 700)).toBe(1);
     const [holder, standby] = a.lease.isSender() ? [a, b] : [b, a];
     expect(standby.lease.sender()).toBe(holder === a ? 'pod-a' : 'pod-b');
@@ -68,9 +74,7 @@ describe('the sender lease', () => {
   });
 
   it('stops the holder sending before its lease can run out when a renewal hangs, neither answering nor failing', async () => {
-    const pool = await database();
-    const [a, b] = [instance(pool, 'pod-a'), instance(pool, 'pod-b')];
-    await eventually(() => a.lease.isSender() || b.lease.isSender(), 'a sender chosen');
+    const { pool, a, b } = await pairWithASender(['pod-a', 'pod-b']);
     const holder = a.lease.isSender() ? a : b;
     // Another session locks the lease row: every renewal waits on it, as on a cut connection.
     const blocker = await pool.connect();
@@ -88,9 +92,7 @@ describe('the sender lease', () => {
   });
 
   it('is held by one process even when two are given the same INSTANCE_ID, and the standby says why', async () => {
-    const pool = await database();
-    const [first, twin] = [instance(pool, 'bot'), instance(pool, 'bot')];
-    await eventually(() => first.lease.isSender() || twin.lease.isSender(), 'a sender chosen');
+    const { pool, a: first, b: twin } = await pairWithASender(['bot', 'bot']);
     // Keyed by the name alone, both renewed "their" lease and both sent.
     expect(await mostSendersAtOnce([first.lease, twin.lease], 1000)).toBe(1);
     const [holder, standby] = first.lease.isSender() ? [first, twin] : [twin, first];

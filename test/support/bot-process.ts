@@ -55,6 +55,11 @@ export function watchBot(child: ChildProcess): BotProcess {
   return { child, output, exited, ready };
 }
 
+/** What GET /readyz of a bot at `base` (http://127.0.0.1:port) answers. */
+export async function readiness(base: string): Promise<{ ready: boolean; checks: Record<string, Record<string, unknown>> }> {
+  return (await fetch(`${base}/readyz`)).json() as Promise<{ ready: boolean; checks: Record<string, Record<string, unknown>> }>;
+}
+
 /** Runs the CLI to completion. */
 export async function runCli(args: string[], env: Record<string, string>) {
   const child = spawnScript('cli.js', args, env);

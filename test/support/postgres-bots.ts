@@ -8,7 +8,7 @@ import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
 import { pushEvent } from '../../src/sandbox/feishu-push.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
 import { sandboxEnv, SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
-import { freePort, spawnBot, type BotProcess } from './bot-process.js';
+import { freePort, readiness, spawnBot, type BotProcess } from './bot-process.js';
 import { freshDatabase } from './postgres.js';
 
 export function postgresBots() {
@@ -55,7 +55,7 @@ export function postgresBots() {
       bots.push(bot);
       return { bot, port, base: `http://127.0.0.1:${port}`, webhook: `http://127.0.0.1:${port}${WEBHOOK_PATH}` };
     },
-    ready: async (base: string) => (await fetch(`${base}/readyz`)).json() as Promise<{ ready: boolean; checks: Record<string, Record<string, unknown>> }>,
+    ready: readiness,
     push: (webhook: string, event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey }),
   };
 }
