@@ -17,6 +17,7 @@ import { startLongConnection, type LongConnection } from './receivers/long-conne
 import { webhookRoutes } from './receivers/webhook.js';
 import { createMetrics, oldestWaitingSeconds } from './metrics.js';
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.js';
+import { databaseClock, type DatabaseClock } from './store/database-clock.js';
 import { openPostgresStore, type PostgresStore } from './store/postgres.js';
 import { senderLease, type SenderLease } from './store/sender-lease.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -73,6 +74,10 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     await postgres?.close();
     throw error;
   }
+  // Instances sharing a database stamp and compare times on its clock, not on their machines'.
+  const clock: DatabaseClock | undefined = postgres ? databaseClock({ pool: postgres.pool, log }) : undefined;
+  void clock?.start();
+  const now = clock?.now ?? Date.now;
   const { delivery } = config;
   const sender = createFeishuClient({
     appId: config.appId,
@@ -87,7 +92,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       else if (now.state === 'unreachable') log.warn('could not reach Feishu to get a tenant token; retrying', { reason: now.message });
     },
   });
-  const metrics = createMetrics(store, () => sender.credentials());
+  const metrics = createMetrics(store, () => sender.credentials(), now);
   const directory = directoryCache({
     api: sender,
     membersTtlMs: config.directoryTtl.membersMs,
@@ -120,6 +125,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       horizonMs: delivery.horizonMs,
       limits: delivery.limits,
       digestThreshold: delivery.digestThreshold,
+      now,
       ...workerOptions,
     },
   });
@@ -128,6 +134,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     routing: config.routing,
     log,
     metrics,
+    now,
     onAccepted: worker.kick,
     onChatMembership: (chatId) => directory.invalidateChat(chatId),
   });
@@ -166,7 +173,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     // take the webhook out of service too. Alert on it (see the README), don't route on it.
     try {
       const stats = await store.outboxStats();
-      checks.outbox = { ok: true, pending: stats.pending, dead: stats.dead, oldestWaitingSeconds: Math.round(oldestWaitingSeconds(stats, Date.now())) };
+      checks.outbox = { ok: true, pending: stats.pending, dead: stats.dead, oldestWaitingSeconds: Math.round(oldestWaitingSeconds(stats, now())) };
     } catch (error) {
       checks.outbox = { ok: true, reason: `unknown: ${(error as Error).message}` };
     }
@@ -240,7 +247,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
 
   const purge = async () => {
     try {
-      const purged = await store.purgeBefore(Date.now() - RETENTION_MS);
+      const purged = await store.purgeBefore(now() - RETENTION_MS);
       if (purged > 0) log.info('old events purged', { purged });
     } catch (error) {
       log.error('purge failed', { error });
@@ -283,6 +290,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
         http.closeIdleConnections();
         const deadline = Date.now() + graceMs;
         if (lease) await lease.stop();
+        clock?.stop();
         await worker.stop(graceMs);
         const cutOff = setTimeout(() => http.closeAllConnections(), Math.max(0, deadline - Date.now()));
         await closed;

@@ -12,7 +12,7 @@ export function oldestWaitingSeconds({ oldestPendingCreatedAt }: Awaited<ReturnT
   return oldestPendingCreatedAt === undefined ? 0 : Math.max(0, (now - oldestPendingCreatedAt) / 1000);
 }
 
-export function createMetrics(store: Pick<Store, 'outboxStats'>, credentials?: () => CredentialState) {
+export function createMetrics(store: Pick<Store, 'outboxStats'>, credentials?: () => CredentialState, now: () => number = Date.now) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const events = new Counter({
@@ -85,7 +85,7 @@ export function createMetrics(store: Pick<Store, 'outboxStats'>, credentials?: (
     help: 'Age of the oldest delivery waiting to be sent (0 when none waits)',
     registers: [registry],
     async collect() {
-      this.set(oldestWaitingSeconds(await outbox(), Date.now()));
+      this.set(oldestWaitingSeconds(await outbox(), now()));
     },
   });
   if (credentials) {

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../log.js';
+import { DATABASE_NOW_MS as NOW_MS } from './database-clock.js';
 
 export interface SenderLeaseOptions {
   pool: pg.Pool;
@@ -19,8 +20,6 @@ export interface SenderLeaseOptions {
   onAcquired: () => void | Promise<void>;
   onLost: () => void | Promise<void>;
 }
-
-const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 export function senderLease(options: SenderLeaseOptions) {
   const { pool, instanceId, ttlMs, log } = options;

@@ -6,18 +6,19 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
 import { pushEvent } from '../../src/sandbox/feishu-push.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
+import { startSandbox, type Sandbox, type SandboxLimits } from '../../src/sandbox/open-platform.js';
 import { sandboxEnv, SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
 import { freePort, readiness, spawnBot, type BotProcess } from './bot-process.js';
 import { freshDatabase } from './postgres.js';
 
-export function postgresBots() {
+/** `limits`: what the sandbox enforces (Feishu's by default). */
+export function postgresBots(options: { limits?: SandboxLimits } = {}) {
   let sandbox: Sandbox | undefined;
   let dir = '';
   const bots: BotProcess[] = [];
   const drops: Array<() => Promise<void>> = [];
   beforeAll(async () => {
-    sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret });
+    sandbox = await startSandbox({ appId: SANDBOX_APP.appId, appSecret: SANDBOX_APP.appSecret, limits: options.limits });
     dir = mkdtempSync(join(tmpdir(), 'pg-e2e-'));
   });
   afterEach(async () => {
