@@ -13,6 +13,8 @@ import { sendSample } from './cli/send-sample.js';
 import { UsageError } from './cli/usage-error.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, databaseFrom, loadDotEnv } from './config.js';
+import { silentLogger } from './log.js';
+import { databaseClock } from './store/database-clock.js';
 import { describePostgresUrl, openPostgresStore } from './store/postgres.js';
 import { backup } from './cli/backup.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -91,18 +93,25 @@ function existingDatabase(): string {
   return database.path;
 }
 
-/** The store of DATABASE_URL, as it is: the CLI never creates a database or changes its schema. */
-async function existingStore(): Promise<Store> {
+/**
+ * The store of DATABASE_URL, as it is: the CLI never creates a database or changes its schema.
+ * With it, the clock its times are on: PostgreSQL's own, as the instances keep it (a re-queue
+ * stamped by a machine running ahead would wait that long).
+ */
+async function existingStore(): Promise<{ store: Store; now: () => number }> {
   loadDotEnv();
   const database = databaseFrom(process.env);
-  if (database.engine === 'sqlite') return openSqliteStore(existingDatabase());
+  if (database.engine === 'sqlite') return { store: openSqliteStore(existingDatabase()), now: Date.now };
   const store = openPostgresStore(database.url, { migrate: false, retry: { baseMs: 0, maxMs: 0 } });
   await store.started; // a wrong schema throws here
   if (!store.isReady()) {
     await store.close();
     throw new UsageError(`cannot reach PostgreSQL at ${describePostgresUrl(database.url)} (DATABASE_URL)`);
   }
-  return store;
+  const clock = databaseClock({ pool: store.pool, log: { ...silentLogger, warn: (message) => console.error(`warning: ${message}`) } });
+  await clock.start();
+  clock.stop();
+  return { store, now: clock.now };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -116,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
   });
   if (command === 'backup') return backup(rest, existingDatabase);
   if (command !== 'deliveries' && command !== 'requeue') throw new UsageError(command ? `unknown command ${command}` : 'a command is needed');
-  const store = await existingStore();
+  const { store, now: clockNow } = await existingStore();
   try {
     if (command === 'deliveries') {
       const status = values.status as DeliveryStatus | undefined;
@@ -124,12 +133,12 @@ async function main(argv: string[]): Promise<number> {
       const limit = values.limit === undefined ? Infinity : Number(values.limit);
       if (!(limit > 0)) throw new UsageError('--limit must be a positive number');
       const rows = await store.deliveries({ status });
-      console.log(deliveryTable(rows.slice(-limit), Date.now()));
+      console.log(deliveryTable(rows.slice(-limit), clockNow()));
       console.log(`${rows.length} deliver${rows.length === 1 ? 'y' : 'ies'}${status ? ` ${status}` : ''}`);
       return 0;
     }
     if (command === 'requeue') {
-      const now = Date.now();
+      const now = clockNow();
       if (values['all-dead']) {
         console.log(`re-queued ${await store.requeueAllDead(now)} dead deliveries`);
         return 0;

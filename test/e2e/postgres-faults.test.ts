@@ -9,6 +9,7 @@ import { POSTGRES_SCHEMA_VERSION } from '../../src/store/postgres-schema.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
 import { freePort, runCli } from '../support/bot-process.js';
 import { burst, exactlyOnce } from '../support/burst.js';
+import { clockOff } from '../support/clock-off.js';
 import { eventually, sleep } from '../support/harness.js';
 import { postgresBots } from '../support/postgres-bots.js';
 
@@ -131,7 +132,7 @@ describe('PostgreSQL faults', () => {
 });
 
 describe('the CLI on PostgreSQL', () => {
-  it('lists and re-queues deliveries', async () => {
+  it('lists and re-queues deliveries, on the database clock even from a machine whose clock runs an hour ahead', async () => {
     const url = await database();
     const { bot, webhook } = await instance(url, 'pod-a');
     await bot.ready;
@@ -141,8 +142,10 @@ describe('the CLI on PostgreSQL', () => {
     const env = { DATABASE_URL: url };
     await eventually(async () => (await runCli(['deliveries', '--status', 'dead'], env)).stdout.includes('1 delivery dead'), 'the dead team card listed');
     pg_.sandbox.clearFaults();
-    const requeued = await runCli(['requeue', '--all-dead'], env);
+    // Stamped with that machine's time, the re-queued card would wait an hour.
+    const requeued = await runCli(['requeue', '--all-dead'], { ...env, ...clockOff(3_600_000) });
     expect(requeued).toMatchObject({ code: 0, stdout: 're-queued 1 dead deliveries\n' });
+    expect(requeued.stderr).toMatch(/^warning: this machine's clock is 3600\.0 s ahead of the database's/);
     await eventually(() => pg_.sandbox.messages.length === 2, 'the team card after the re-queue');
     const backup = await runCli(['backup', join(pg_.dir, 'x.sqlite')], env);
     expect(backup.code).toBe(2);
