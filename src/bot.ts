@@ -25,6 +25,7 @@ import { employeeZones } from './zones/employee-zones.js';
 import type { Store } from './store/store.js';
 import { directoryCache } from './teams/directory-cache.js';
 import { checkRoutingIds } from './teams/routing-check.js';
+import { membershipFeed } from './teams/membership-feed.js';
 import { teamRouter } from './teams/team-router.js';
 
 /**
@@ -99,9 +100,11 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     orgTtlMs: config.directoryTtl.orgMs,
     onLookup: metrics.directoryLookup,
   });
+  const membership = membershipFeed({ store, invalidate: (chatId) => directory.invalidateChat(chatId), now });
   const teams = teamRouter({ routing: config.routing, directory, teamZone: config.timezone, log, metrics });
   const worker = createDeliveryWorker({
     teams,
+    membership,
     store,
     sender,
     log,
@@ -136,7 +139,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     metrics,
     now,
     onAccepted: worker.kick,
-    onChatMembership: (chatId) => directory.invalidateChat(chatId),
+    onChatMembership: (chatId, eventId) => membership.changed(chatId, eventId),
   });
   const webhook =
     config.eventMode === 'ws'

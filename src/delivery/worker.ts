@@ -10,6 +10,7 @@ import type { ApprovalEvent } from '../approvals/types.js';
 import { deliveryUuid } from '../ingest/ingest.js';
 import type { Delivery, NewDelivery, Store } from '../store/store.js';
 import { describeDecision, type TeamDecision } from '../teams/team-decision.js';
+import type { MembershipFeed } from '../teams/membership-feed.js';
 import type { TeamRouter } from '../teams/team-router.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { CardContents } from './card-content.js';
@@ -53,6 +54,8 @@ export interface WorkerDeps {
   options?: Partial<WorkerOptions>;
   /** Decides team chats for route rows (events whose chats depend on who the employee is). */
   teams?: Pick<TeamRouter, 'route'>;
+  /** Chat membership changes stored by any instance, applied to the member cache before routing. */
+  membership?: Pick<MembershipFeed, 'sync'>;
 }
 
 export function digestUuid(chatId: string, members: readonly Delivery[]): string {
@@ -359,6 +362,12 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     if (!(await store.markAttempting(row.id, options.now()))) return; // revoked meanwhile: cancelled
     const giveUp = deadLetter(row.id, 'team routing dead', fields);
     if (!deps.teams) return giveUp('team routing is not set up in this process');
+    try {
+      await deps.membership?.sync();
+    } catch (error) {
+      // The cached members are used as they are; they expire on their own (CHAT_MEMBERS_TTL_MINUTES).
+      log.warn('chat membership changes could not be read; routing with the cached members', { ...fields, error });
+    }
     let decision: TeamDecision;
     try {
       decision = await deps.teams.route(JSON.parse(row.payload ?? 'null') as ApprovalEvent);

@@ -11,6 +11,7 @@ import { recipientsFor, type Routing } from '../routing.js';
 import type { NewDelivery, NewEvent, Store } from '../store/store.js';
 import { isObject, type EventEnvelope } from './envelope.js';
 import { groupCommit } from './group-commit.js';
+import { CHAT_MEMBERSHIP_EVENTS, chatChangePayload } from '../store/chat-changes.js';
 
 export type IngestOutcome = {
   outcome: 'accepted' | 'duplicate' | 'rejected' | 'ignored';
@@ -28,18 +29,9 @@ export interface IngestDeps {
   metrics?: Pick<Metrics, 'event'>;
   now?: () => number;
   /** Someone joined or left a chat, or the bot was removed from it: its cached members are stale. */
-  onChatMembership?: (chatId: string) => void;
+  onChatMembership?: (chatId: string, eventId: string) => void;
 }
 
-/** Membership events (subscribe to them for TEAM_ROUTING=members): they only refresh the member cache. */
-export const CHAT_MEMBERSHIP_EVENTS: ReadonlySet<string> = new Set([
-  'im.chat.member.user.added_v1',
-  'im.chat.member.user.deleted_v1',
-  'im.chat.member.user.withdrawn_v1',
-  'im.chat.member.bot.added_v1',
-  'im.chat.member.bot.deleted_v1',
-  'im.chat.disbanded_v1',
-]);
 
 /** The message `uuid`: the same event and recipient always give the same one (≤ 50 chars). */
 export function deliveryUuid(eventId: string, recipient: Pick<Recipient, 'receiveIdType' | 'receiveId'>): string {
@@ -60,8 +52,12 @@ export function createIngest(deps: IngestDeps) {
 
     if (!kind && CHAT_MEMBERSHIP_EVENTS.has(envelope.eventType.trim())) {
       const chatId = isObject(envelope.payload) && typeof envelope.payload.chat_id === 'string' ? envelope.payload.chat_id : undefined;
-      if (chatId) deps.onChatMembership?.(chatId);
-      entry = { ...base, status: 'ignored', reason: chatId ? `chat membership changed: members of ${chatId} are looked up afresh` : 'chat membership event without a chat_id' };
+      if (chatId) deps.onChatMembership?.(chatId, envelope.eventId);
+      // Stored with its chat (and its type as the stores look for it): the instance that routes
+      // team cards may be another one, and learns of the change from the store.
+      entry = chatId
+        ? { ...base, eventType: envelope.eventType.trim(), status: 'ignored', reason: `chat membership changed: members of ${chatId} are looked up afresh`, payload: chatChangePayload(chatId) }
+        : { ...base, status: 'ignored', reason: 'chat membership event without a chat_id' };
     } else if (!kind) {
       entry = { ...base, status: 'ignored', reason: 'not an event type this bot handles' };
     } else {

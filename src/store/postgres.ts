@@ -15,6 +15,7 @@ import { SchemaError } from './sqlite-schema.js';
 import { editUuid, planRevocation, revokedFirstReason, unknownInstanceReason, type RevocableRow } from './revocation-plan.js';
 import type { Delivery, NewDelivery, NewEvent, RecordResult, RevocationResult, Store } from './store.js';
 import { SELECT_DELIVERIES, toDelivery, toStoredEvent, type DeliveryRow } from './rows.js';
+import { CHAT_CHANGE_FILTER, chatChangeOf } from './chat-changes.js';
 
 export const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
@@ -457,6 +458,14 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         )
       ).rows[0]!;
       return { pending: row.pending, dead: row.dead, oldestPendingCreatedAt: row.oldest ?? undefined };
+    },
+
+    async chatChangesSince(since) {
+      const { rows } = await query<{ event_id: string; payload: string | null; received_at: number }>(
+        `SELECT event_id, payload, received_at FROM events WHERE ${CHAT_CHANGE_FILTER} AND received_at > $1 ORDER BY received_at`,
+        [since],
+      );
+      return rows.map(chatChangeOf).filter((c) => c !== undefined);
     },
 
     async purgeBefore(cutoff) {

@@ -167,6 +167,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    title: 'an index of chat membership events (their changes, looked for before team routing)',
+    // The predicate is chat-changes.ts's CHAT_CHANGE_FILTER word for word (so SQLite uses it).
+    up(db) {
+      db.exec(`CREATE INDEX events_chat_changes ON events (received_at) WHERE event_type IN ('im.chat.member.user.added_v1', 'im.chat.member.user.deleted_v1', 'im.chat.member.user.withdrawn_v1', 'im.chat.member.bot.added_v1', 'im.chat.member.bot.deleted_v1', 'im.chat.disbanded_v1')`);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -8,6 +8,7 @@ import { editUuid, planRevocation, revokedFirstReason, unknownInstanceReason, ty
 import type { Delivery, NewDelivery, NewEvent, RecordResult, RevocationResult, Store } from './store.js';
 import { migrate, SCHEMA_VERSION, type MigrationResult } from './sqlite-schema.js';
 import { walSync } from './wal-sync.js';
+import { CHAT_CHANGE_FILTER, chatChangeOf } from './chat-changes.js';
 import { SELECT_DELIVERIES, toDelivery, toStoredEvent, type DeliveryRow } from './rows.js';
 
 // A team delivery that may be folded into a digest: due, pending, and never attempted (an
@@ -127,6 +128,7 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
          -- a card a revocation still has to edit
          OR EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = d.id AND x.status IN ('pending', 'dead'))))`,
   );
+  const chatChanges = db.prepare(`SELECT event_id, payload, received_at FROM events WHERE ${CHAT_CHANGE_FILTER} AND received_at > ? ORDER BY received_at`);
   const purgeDigests = db.prepare(
     `DELETE FROM deliveries WHERE audience = 'digest' AND status = 'sent' AND updated_at < ?
        AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = deliveries.id)
@@ -264,6 +266,11 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
     outboxStats() {
       const row = outbox.get() as { pending: number; dead: number; oldest: number | null };
       return { pending: row.pending, dead: row.dead, oldestPendingCreatedAt: row.oldest ?? undefined };
+    },
+
+    chatChangesSince(since) {
+      const rows = chatChanges.all(since) as Array<{ event_id: string; payload: string | null; received_at: number }>;
+      return rows.map(chatChangeOf).filter((c) => c !== undefined);
     },
 
     purgeBefore(cutoff) {

@@ -1,5 +1,6 @@
 // The inbox (events, for dedupe and inspection) and the outbox (one delivery per recipient, and
 // digests that carry several team-chat deliveries in one message).
+import type { ChatChange } from './chat-changes.js';
 import type { ApprovalKindName, ReceiveIdType, Recipient } from '../approvals/types.js';
 
 export type EventStatus = 'accepted' | 'rejected' | 'ignored';
@@ -152,6 +153,8 @@ export interface Store {
   checkWritable(): Promise<void>;
   /** What waits in the outbox: pending deliveries (not counting digest members), dead ones, the oldest pending. */
   outboxStats(): Promise<{ pending: number; dead: number; oldestPendingCreatedAt: number | undefined }>;
+  /** Chats whose membership changed: the membership events received after `since`, oldest first. */
+  chatChangesSince(since: number): Promise<ChatChange[]>;
   /** Forgets events (and their sent deliveries) received before `cutoff` that have nothing left to do. */
   purgeBefore(cutoff: number): Promise<number>;
   /**

@@ -98,6 +98,44 @@ describe('several instances on one PostgreSQL database', () => {
     expect(pg_.sandbox.messages).toHaveLength(2);
   }, 30_000);
 
+  it('routes with a chat membership change Feishu pushed to the other instance (TEAM_ROUTING=members): the sender does not wait for its cache to expire', async () => {
+    pg_.sandbox.setDirectory({
+      chats: { oc_sales: { members: ['u_zhang'] }, oc_ops: { members: ['u_li'] } },
+      users: { u_zhang: { openId: 'ou_zhang', name: '张三', departments: [] }, u_li: { openId: 'ou_li', name: '李四', departments: [] }, u_wang: { openId: 'ou_wang', name: '王五', departments: [] } },
+    });
+    try {
+      const url = await database();
+      const teams = { NOTIFY_CHAT_IDS: 'oc_sales,oc_ops' };
+      const [a, b] = [await instance(url, 'pod-a', teams), await instance(url, 'pod-b', teams)];
+      await Promise.all([a.bot.ready, b.bot.ready]);
+      const sender = await eventually(async () => {
+        const s = (await ready(a.base)).checks.sender!.sender as string;
+        return s !== 'unknown yet' && s;
+      }, 'a sender chosen');
+      const [routing, other] = sender === 'pod-a' ? [a, b] : [b, a];
+      const identity = { appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken };
+      const wang = (code: string) => remedySeedEvent({ ...identity, eventId: `ev_${code}` }, { employee_id: 'u_wang', instance_code: code });
+      const chatCards = (chatId: string) => pg_.sandbox.messages.filter((m) => m.receiveId === chatId);
+
+      // Wang is in no team chat yet: the sender looks both chats up (and keeps their members).
+      expect((await push(routing.webhook, wang('R-BEFORE'))).status).toBe(200);
+      await eventually(() => pg_.sandbox.messages.length === 1, 'only the DM');
+      // He joins ops; Feishu tells the instance that does not route.
+      pg_.sandbox.addChatMember('oc_ops', 'u_wang');
+      const joined = {
+        schema: '2.0',
+        header: { event_id: 'ev_wang_joined', token: SANDBOX_APP.verificationToken, create_time: String(Date.now()), event_type: 'im.chat.member.user.added_v1', tenant_key: 't', app_id: SANDBOX_APP.appId },
+        event: { chat_id: 'oc_ops', users: [{ name: '王五', user_id: { user_id: 'u_wang', open_id: 'ou_wang' } }] },
+      };
+      expect((await push(other.webhook, joined)).status).toBe(200);
+      expect((await push(other.webhook, wang('R-AFTER'))).status).toBe(200);
+      await eventually(() => chatCards('oc_ops').length === 1, "the card in the chat Wang joined, from the sender's fresh look", 10_000);
+      expect(chatCards('oc_sales')).toHaveLength(0);
+    } finally {
+      pg_.sandbox.setDirectory({});
+    }
+  }, 30_000);
+
   it('loses and doubles nothing when the sender is killed with -9 mid-burst; another takes over within 10 s, within the limits', async () => {
     const url = await database();
     const [a, b] = [await instance(url, 'pod-a'), await instance(url, 'pod-b')];

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../src/store/store.js';
 import { BACKENDS, freshStores } from '../support/store-backends.js';
+import { chatChangePayload } from '../../src/store/chat-changes.js';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -69,6 +70,38 @@ describe(`${backend.name} store`, () => {
     expect((await store.event('old-sent'))).toBeUndefined();
     for (const kept of ['old-dead', 'old-pending', 'recent']) expect((await store.event(kept))).toBeDefined();
     expect((await store.recordEvent(accepted('recent', 'I4', now), []))).toBe('duplicate');
+    await store.close();
+  });
+});
+
+describe(`${backend.name}: chat membership changes in the store`, () => {
+  const membership = (eventId: string, type: string, chatId: string | undefined, receivedAt: number): NewEvent => ({
+    eventId,
+    eventType: type,
+    status: 'ignored',
+    reason: 'chat membership changed',
+    ...(chatId ? { payload: chatChangePayload(chatId) } : {}),
+    receivedAt,
+  });
+
+  it('gives the chats whose members changed after a time, oldest first, to any instance on the database', async () => {
+    const { store, open } = await fresh();
+    await store.recordEvents([
+      { event: membership('m1', 'im.chat.member.user.added_v1', 'oc_a', 100), deliveries: [] },
+      { event: membership('m2', 'im.chat.member.bot.deleted_v1', 'oc_b', 300), deliveries: [] },
+      { event: membership('m3', 'im.chat.disbanded_v1', 'oc_c', 200), deliveries: [] },
+      { event: membership('m4', 'im.chat.member.user.withdrawn_v1', undefined, 250), deliveries: [] }, // no chat: nothing to drop
+      { event: { ...accepted('e1', 'I1', 150) }, deliveries: [dm('ou_1')] }, // not a membership event
+      { event: { ...membership('x1', 'contact.user.updated_v3', 'oc_x', 260) }, deliveries: [] },
+    ]);
+    const other = backend.name === 'postgres' ? await open() : store; // another instance's connection
+    expect(await other.chatChangesSince(100)).toEqual([
+      { eventId: 'm3', chatId: 'oc_c', at: 200 },
+      { eventId: 'm2', chatId: 'oc_b', at: 300 },
+    ]);
+    expect(await other.chatChangesSince(0)).toHaveLength(3);
+    expect(await other.chatChangesSince(300)).toEqual([]);
+    if (other !== store) await other.close();
     await store.close();
   });
 });

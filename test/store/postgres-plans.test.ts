@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
 import type { NewEvent } from '../../src/store/store.js';
+import { chatChangePayload } from '../../src/store/chat-changes.js';
 import { freshDatabase } from '../support/postgres.js';
 
 const BACKLOG = 40_000;
@@ -125,5 +126,15 @@ describe(`PostgreSQL store with ${BACKLOG.toLocaleString('en')} cards waiting th
     expect(statements).toHaveLength(1);
     // Again, on rows already digested: the same lookups, nothing changed.
     for (const pages of await pagesRead(statements)) expect(pages).toBeLessThan(FEW_PAGES);
+  });
+
+  it('looks for chat membership changes (before each team routing) in the small index of them, not the inbox', async () => {
+    await store.recordEvent({ eventId: 'joined', eventType: 'im.chat.member.user.added_v1', status: 'ignored', payload: chatChangePayload(CHAT), receivedAt: 4000 }, []);
+    const statements = await statementsOf(async () => {
+      expect(await store.chatChangesSince(0)).toEqual([{ eventId: 'joined', chatId: CHAT, at: 4000 }]);
+    });
+    expect(statements).toHaveLength(1);
+    const [pages] = await pagesRead(statements);
+    expect(pages).toBeLessThan(FEW_PAGES / 10); // the whole inbox since 0 is 40,000 rows
   });
 });
