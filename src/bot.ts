@@ -17,7 +17,6 @@ import { startLongConnection, type LongConnection } from './receivers/long-conne
 import { webhookRoutes } from './receivers/webhook.js';
 import { createMetrics, oldestWaitingSeconds } from './metrics.js';
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.js';
-import { databaseClock, type DatabaseClock } from './store/database-clock.js';
 import { openPostgresStore, type PostgresStore } from './store/postgres.js';
 import { senderLease, type SenderLease } from './store/sender-lease.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -76,9 +75,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     throw error;
   }
   // Instances sharing a database stamp and compare times on its clock, not on their machines'.
-  const clock: DatabaseClock | undefined = postgres ? databaseClock({ pool: postgres.pool, log }) : undefined;
-  void clock?.start();
-  const now = clock?.now ?? Date.now;
+  const now = postgres?.clock.now ?? Date.now;
   const { delivery } = config;
   const sender = createFeishuClient({
     appId: config.appId,
@@ -205,7 +202,11 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       instanceId: config.instanceId,
       ttlMs: config.senderLeaseMs,
       log,
-      onAcquired: () => worker.start(),
+      // The sends of the last minute are counted on the database's clock: read it first.
+      onAcquired: async () => {
+        await postgres!.clock.firstReading;
+        await worker.start();
+      },
       onLost: () => worker.stop(STOP_GRACE_MS),
     });
     metrics.sender(() => lease!.isSender());
@@ -293,7 +294,6 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
         http.closeIdleConnections();
         const deadline = Date.now() + graceMs;
         if (lease) await lease.stop();
-        clock?.stop();
         await worker.stop(graceMs);
         const cutOff = setTimeout(() => http.closeAllConnections(), Math.max(0, deadline - Date.now()));
         await closed;

@@ -14,7 +14,6 @@ import { UsageError } from './cli/usage-error.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, databaseFrom, loadDotEnv } from './config.js';
 import { silentLogger } from './log.js';
-import { databaseClock } from './store/database-clock.js';
 import { describePostgresUrl, openPostgresStore } from './store/postgres.js';
 import { backup } from './cli/backup.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -102,16 +101,14 @@ async function existingStore(): Promise<{ store: Store; now: () => number }> {
   loadDotEnv();
   const database = databaseFrom(process.env);
   if (database.engine === 'sqlite') return { store: openSqliteStore(existingDatabase()), now: Date.now };
-  const store = openPostgresStore(database.url, { migrate: false, retry: { baseMs: 0, maxMs: 0 } });
+  const warnings = { ...silentLogger, warn: (message: string) => console.error(`warning: ${message}`) };
+  const store = openPostgresStore(database.url, { migrate: false, retry: { baseMs: 0, maxMs: 0 }, log: warnings });
   await store.started; // a wrong schema throws here
   if (!store.isReady()) {
     await store.close();
     throw new UsageError(`cannot reach PostgreSQL at ${describePostgresUrl(database.url)} (DATABASE_URL)`);
   }
-  const clock = databaseClock({ pool: store.pool, log: { ...silentLogger, warn: (message) => console.error(`warning: ${message}`) } });
-  await clock.start();
-  clock.stop();
-  return { store, now: clock.now };
+  return { store, now: store.clock.now };
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -56,6 +56,8 @@ export function databaseClock(options: DatabaseClockOptions) {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let warned = false;
+  let firstRead!: () => void;
+  const firstReading = new Promise<void>((resolve) => (firstRead = resolve));
 
   /** The database's time now; this machine's own until the first reading (nothing is stored before the store is ready). */
   const now = (): number => (best ? databaseTimeAt(best, monotonic()) : wall());
@@ -68,6 +70,7 @@ export function databaseClock(options: DatabaseClockOptions) {
       readings.push(reading);
       if (readings.length > keep) readings.shift();
       best = bestReading(readings);
+      firstRead();
       const offset = now() - wall();
       if (Math.abs(offset) > warnBeyondMs && !warned) {
         warned = true;
@@ -91,6 +94,8 @@ export function databaseClock(options: DatabaseClockOptions) {
 
   return {
     now,
+    /** Resolves once the database's clock has been read (never rejects: it waits for the database). */
+    firstReading,
     /** The database's time minus this machine's, ms (0 before the first reading). */
     offsetMs: () => (best ? now() - wall() : 0),
     /** Reads the clock once now (so that the first events are stamped on it) and then every `everyMs`. */

@@ -8,7 +8,7 @@
 // host and the cause; meanwhile every operation fails at once (the webhook answers 503, so Feishu
 // pushes again, /readyz says why). A schema from a newer bot is fatal.
 import pg from 'pg';
-import type { Logger } from '../log.js';
+import { silentLogger, type Logger } from '../log.js';
 import { describeError } from '../feishu/sdk-logger.js';
 import { migratePostgres, postgresVersion, POSTGRES_SCHEMA_VERSION, type PostgresMigrationResult } from './postgres-schema.js';
 import { SchemaError } from './sqlite-schema.js';
@@ -16,6 +16,7 @@ import { editUuid, planRevocation, revokedFirstReason, unknownInstanceReason, ty
 import type { Delivery, NewDelivery, NewEvent, RecordResult, RevocationResult, Store } from './store.js';
 import { SELECT_DELIVERIES, toDelivery, toStoredEvent, type DeliveryRow } from './rows.js';
 import { CHAT_CHANGE_FILTER, chatChangeOf } from './chat-changes.js';
+import { databaseClock, type DatabaseClock } from './database-clock.js';
 
 export const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
@@ -33,6 +34,8 @@ export interface PostgresStore extends Store {
   readonly started: Promise<void>;
   /** Whether the schema is in place and operations can run. */
   isReady(): boolean;
+  /** The database's clock, read at start and every 10 s: the one all instances keep time by. */
+  readonly clock: DatabaseClock;
   /** The pool, for the sender lease. */
   readonly pool: pg.Pool;
 }
@@ -108,6 +111,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   let lastProblem = 'not connected yet';
   let migration: PostgresMigrationResult = { from: 0, to: 0, applied: [] };
   let retryTimer: NodeJS.Timeout | undefined;
+  // Every instance stamps and compares times on the database's clock (see database-clock.ts).
+  const clock = databaseClock({ pool, log: options.log ?? silentLogger });
+  let clockStarted = false;
 
   /**
    * A connection of the pool for several statements. While it is out of the pool, a connection
@@ -140,6 +146,11 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         migration = { from: version, to: version, applied: [] };
       } else migration = await migratePostgres(client, where);
     });
+    // Read once before anything is stored, so that the first events are stamped on it too.
+    if (!clockStarted) {
+      clockStarted = true;
+      await clock.start();
+    }
     ready = true;
   }
 
@@ -257,6 +268,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
 
   return {
     pool,
+    clock,
     started,
     isReady: () => ready,
 
@@ -499,6 +511,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       if (closed) return;
       closed = true;
       clearTimeout(retryTimer);
+      clock.stop();
       await pool.end();
     },
   };
