@@ -169,6 +169,8 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       credentials.state === 'rejected'
         ? { ok: false, state: credentials.state, reason: 'credentials rejected', code: credentials.code, detail: credentials.message }
         : { ok: true, state: credentials.state };
+    // The clock the instances keep: this machine's distance from it, for NTP trouble (never failing).
+    if (postgres) checks.clock = { ok: true, offsetSeconds: Math.round(postgres.clock.offsetMs() / 100) / 10 };
     // Delivery lag is reported, not a reason to refuse events: a slow or failing IM API must not
     // take the webhook out of service too. Alert on it (see the README), don't route on it.
     try {
@@ -210,6 +212,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       onLost: () => worker.stop(STOP_GRACE_MS),
     });
     metrics.sender(() => lease!.isSender());
+    metrics.clockOffset(() => postgres!.clock.offsetMs());
     lease.start();
   } else {
     metrics.sender(() => true);

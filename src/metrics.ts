@@ -118,6 +118,17 @@ export function createMetrics(store: Pick<Store, 'outboxStats'>, credentials?: (
         },
       });
     },
+    /** Shows how far this machine's clock is from the database's (PostgreSQL: the clock the instances keep). */
+    clockOffset(offsetMs: () => number) {
+      new Gauge({
+        name: 'approval_bot_clock_offset_seconds',
+        help: "The database's clock minus this machine's (positive: this machine is behind); alert when it is large, NTP is off",
+        registers: [registry],
+        collect() {
+          this.set(offsetMs() / 1000);
+        },
+      });
+    },
   };
 }
 
