@@ -24,5 +24,8 @@ node -e '
   // the JSON report does not count them, so the exit status has to be said here.
   const outside = process.argv[2] !== "0" && r.numFailedTests === 0 ? " (vitest failed the run: errors outside tests, see above)" : "";
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped${outside}`);
-' "$report" "$status"
+  // The exit status follows the report too: a process hook that exits 0 early (embedded-postgres
+  // had one) must not turn failed tests into a passing run.
+  if (r.numFailedTests > 0 || r.numFailedTestSuites > 0 || r.success === false) process.exit(1);
+' "$report" "$status" || status=1
 exit $status
