@@ -119,7 +119,9 @@ describe('several instances on one PostgreSQL database', () => {
 
       // Wang is in no team chat yet: the sender looks both chats up (and keeps their members).
       expect((await push(routing.webhook, wang('R-BEFORE'))).status).toBe(200);
-      await eventually(() => pg_.sandbox.messages.length === 1, 'only the DM');
+      const decided = (code: string) => routing.bot.output.stdout.split('\n').some((l) => l.includes('"msg":"team chats decided"') && l.includes(`"instanceCode":"${code}"`));
+      await eventually(() => decided('R-BEFORE'), 'decided: in no chat');
+      expect(pg_.sandbox.messages).toHaveLength(1); // the DM
       // He joins ops; Feishu tells the instance that does not route.
       pg_.sandbox.addChatMember('oc_ops', 'u_wang');
       const joined = {
@@ -129,7 +131,10 @@ describe('several instances on one PostgreSQL database', () => {
       };
       expect((await push(other.webhook, joined)).status).toBe(200);
       expect((await push(other.webhook, wang('R-AFTER'))).status).toBe(200);
-      await eventually(() => chatCards('oc_ops').length === 1, "the card in the chat Wang joined, from the sender's fresh look", 10_000);
+      await eventually(() => decided('R-AFTER'), 'decided', 10_000);
+      await eventually(() => chatCards('oc_ops').length > 0, "the card in the chat Wang joined, from the sender's fresh look");
+      await sleep(300);
+      expect(chatCards('oc_ops').map((m) => JSON.stringify(m.card).includes('R-AFTER'))).toEqual([true]);
       expect(chatCards('oc_sales')).toHaveLength(0);
     } finally {
       pg_.sandbox.setDirectory({});
