@@ -61,8 +61,10 @@ export function databaseClock(options: DatabaseClockOptions) {
 
   /** The database's time now; this machine's own until the first reading (nothing is stored before the store is ready). */
   const now = (): number => (best ? databaseTimeAt(best, monotonic()) : wall());
+  /** The database's time minus this machine's, ms (0 before the first reading). */
+  const offsetMs = (): number => (best ? now() - wall() : 0);
 
-  async function read(): Promise<boolean> {
+  async function read(): Promise<void> {
     const sentAt = monotonic();
     try {
       const { rows } = await pool.query<{ now: string | number }>(`SELECT ${DATABASE_NOW_MS} AS now`);
@@ -71,24 +73,22 @@ export function databaseClock(options: DatabaseClockOptions) {
       if (readings.length > keep) readings.shift();
       best = bestReading(readings);
       firstRead();
-      const offset = now() - wall();
+      const offset = offsetMs();
       if (Math.abs(offset) > warnBeyondMs && !warned) {
         warned = true;
         log.warn(`this machine's clock is ${(Math.abs(offset) / 1000).toFixed(1)} s ${offset > 0 ? 'behind' : 'ahead of'} the database's; the bot keeps time by the database's clock, but check NTP on this machine`, {
           offsetMs: offset,
         });
       }
-      return true;
     } catch (error) {
       log.debug('could not read the database clock', { error: (error as Error).message });
-      return false;
     }
   }
 
   const loop = async () => {
-    const ok = await read();
+    await read();
     if (stopped) return;
-    timer = setTimeout(loop, best || ok ? everyMs : untilFirstMs);
+    timer = setTimeout(loop, best ? everyMs : untilFirstMs);
     timer.unref();
   };
 
@@ -96,8 +96,7 @@ export function databaseClock(options: DatabaseClockOptions) {
     now,
     /** Resolves once the database's clock has been read (never rejects: it waits for the database). */
     firstReading,
-    /** The database's time minus this machine's, ms (0 before the first reading). */
-    offsetMs: () => (best ? now() - wall() : 0),
+    offsetMs,
     /** Reads the clock once now (so that the first events are stamped on it) and then every `everyMs`. */
     async start(): Promise<void> {
       await loop();
