@@ -19,11 +19,7 @@ const botClockOff = (ms: number) => ({ ...clockOff(ms), RATE_LIMIT_APP_PER_MINUT
 async function started(pg_: ReturnType<typeof postgresBots>, url: string, name: string, more: Record<string, string>) {
   const bot = await pg_.instance(url, name, more);
   await bot.bot.ready;
-  const sender = await eventually(async () => {
-    const r = await pg_.ready(bot.base);
-    return r.ready && r.checks.sender!.sender !== 'unknown yet' && (r.checks.sender!.sender as string);
-  }, `${name} ready, a sender chosen`, 10_000);
-  return { ...bot, sender };
+  return { ...bot, sender: await pg_.senderSeenBy(bot.base, 10_000) };
 }
 
 describe('a replica whose clock runs ahead, on one PostgreSQL database', () => {

@@ -108,10 +108,7 @@ describe('several instances on one PostgreSQL database', () => {
       const teams = { NOTIFY_CHAT_IDS: 'oc_sales,oc_ops' };
       const [a, b] = [await instance(url, 'pod-a', teams), await instance(url, 'pod-b', teams)];
       await Promise.all([a.bot.ready, b.bot.ready]);
-      const sender = await eventually(async () => {
-        const s = (await ready(a.base)).checks.sender!.sender as string;
-        return s !== 'unknown yet' && s;
-      }, 'a sender chosen');
+      const sender = await pg_.senderSeenBy(a.base);
       const [routing, other] = sender === 'pod-a' ? [a, b] : [b, a];
       const identity = { appId: SANDBOX_APP.appId, token: SANDBOX_APP.verificationToken };
       const wang = (code: string) => remedySeedEvent({ ...identity, eventId: `ev_${code}` }, { employee_id: 'u_wang', instance_code: code });
@@ -145,8 +142,7 @@ describe('several instances on one PostgreSQL database', () => {
     const url = await database();
     const [a, b] = [await instance(url, 'pod-a'), await instance(url, 'pod-b')];
     await Promise.all([a.bot.ready, b.bot.ready]);
-    await eventually(async () => (await ready(a.base)).checks.sender!.sender !== 'unknown yet', 'a sender chosen');
-    const sender = (await ready(a.base)).checks.sender!.sender as string;
+    const sender = await pg_.senderSeenBy(a.base);
     const [leader, standby] = sender === 'pod-a' ? [a, b] : [b, a];
 
     // A round-robin in front of both; a push to a dead instance is pushed again, as Feishu does.

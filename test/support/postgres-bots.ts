@@ -9,6 +9,7 @@ import { pushEvent } from '../../src/sandbox/feishu-push.js';
 import { startSandbox, type Sandbox, type SandboxLimits } from '../../src/sandbox/open-platform.js';
 import { sandboxEnv, SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
 import { freePort, readiness, spawnBot, type BotProcess } from './bot-process.js';
+import { eventually } from './harness.js';
 import { freshDatabase } from './postgres.js';
 
 /** `limits`: what the sandbox enforces (Feishu's by default). */
@@ -57,6 +58,13 @@ export function postgresBots(options: { limits?: SandboxLimits } = {}) {
       return { bot, port, base: `http://127.0.0.1:${port}`, webhook: `http://127.0.0.1:${port}${WEBHOOK_PATH}` };
     },
     ready: readiness,
+    /** The sender the instance at `base` names, once it is ready and one is chosen. */
+    senderSeenBy: (base: string, timeoutMs = 5000) =>
+      eventually(async () => {
+        const r = await readiness(base);
+        const sender = r.checks.sender?.sender;
+        return r.ready && sender !== 'unknown yet' && (sender as string);
+      }, 'ready, a sender chosen', timeoutMs),
     push: (webhook: string, event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey }),
   };
 }
