@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
 import { SANDBOX_APP, sandboxEnv } from '../../src/sandbox/sandbox-settings.js';
+import { CHAT_CHANGE_FILTER } from '../../src/store/chat-changes.js';
 import { migrate, MIGRATIONS, SCHEMA_VERSION, SchemaError } from '../../src/store/sqlite-schema.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { FAST_WORKER } from '../support/harness.js';
@@ -87,6 +88,15 @@ describe('schema migrations', () => {
     // Builds without a retry horizon column: the horizon starts at the delivery's creation.
     expect(after.prepare('SELECT COUNT(*) FROM deliveries WHERE retry_from IS NULL OR retry_from < created_at').pluck().get()).toBe(0);
     after.close();
+  });
+
+  it("keeps the chat-change index's predicate (a shipped migration's text) the same as the store's filter, so the look uses it", () => {
+    const db = new Database(copyOf(`schema-${SCHEMA_VERSION}.db`), { readonly: true });
+    const index = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'events_chat_changes'").pluck().get() as string;
+    expect(index).toContain(`WHERE ${CHAT_CHANGE_FILTER}`);
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT event_id FROM events WHERE ${CHAT_CHANGE_FILTER} AND received_at > 0`).all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toContain('events_chat_changes');
+    db.close();
   });
 
   it('opens a database of the newest schema without changing it', async () => {
