@@ -17,7 +17,7 @@ node -e '
   let r;
   try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {
     console.log("tests: 0 passed, 1 failed (no vitest report)");
-    process.exit(0);
+    process.exit(1);
   }
   const skipped = r.numPendingTests + r.numTodoTests;
   // vitest fails the run for errors raised outside any test (an uncaught exception in a timer):
