@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { WEBHOOK_PATH } from '../src/receivers/webhook.js';
 import { pushEvent } from '../src/sandbox/feishu-push.js';
 import { FEISHU_SEND_LIMITS, startSandbox, type Sandbox } from '../src/sandbox/open-platform.js';
@@ -84,6 +85,23 @@ interface Trial {
   cpu: { bots: number; postgres: number; generator: number };
   /** Two instances: the events each one answered. */
   split?: number[];
+  /** Events stored per ingest transaction (group commit's batch size), over the run. */
+  perTransaction: number;
+}
+
+/**
+ * Events per transaction that stored them: each events row's xmin is the transaction that inserted
+ * it (nothing here updates them). The bots' other transactions (sends, lease) are not counted.
+ */
+async function eventsPerTransaction(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ events: string; transactions: string }>('SELECT count(*) AS events, count(DISTINCT xmin::text) AS transactions FROM events');
+    return Number(rows[0]!.events) / Number(rows[0]!.transactions);
+  } finally {
+    await client.end();
+  }
 }
 
 /** CPU seconds of every process named `postgres` on this machine (0 when the server is elsewhere). */
@@ -133,13 +151,14 @@ async function ingest(sandbox: Sandbox, server: string, dir: string) {
   const all = events('bench_pg2');
 
   async function oneInstance(): Promise<Trial> {
-    const one = instance({ ...base, DATABASE_URL: await freshDatabase(server), INSTANCE_ID: 'one' });
+    const url = await freshDatabase(server);
+    const one = instance({ ...base, DATABASE_URL: url, INSTANCE_ID: 'one' });
     const port = await listening(one);
     await untilReady(port);
     const m = await metered(() => fire('postgres ×1', one, `http://127.0.0.1:${port}${WEBHOOK_PATH}`, oneEvents), () => cpuSeconds(one.pid!));
     const f = m.result;
     await stop(one);
-    return { perSecond: f.perSecond, p99: f.p99, failed: f.non2xx + f.errors, cpu: perEvent(m, f.ok) };
+    return { perSecond: f.perSecond, p99: f.p99, failed: f.non2xx + f.errors, cpu: perEvent(m, f.ok), perTransaction: await eventsPerTransaction(url) };
   }
 
   // Two instances on one database behind a round-robin balancer: the generator's 20 connections are
@@ -163,6 +182,7 @@ async function ingest(sandbox: Sandbox, server: string, dir: string) {
       p99: quantile(r.latencies, 0.99),
       failed: r.non2xx + r.errors,
       split: r.answeredBy,
+      perTransaction: await eventsPerTransaction(url),
     };
   }
 
@@ -238,7 +258,10 @@ async function main(): Promise<void> {
     const list = (trials: Trial[]) => trials.map((t) => `${t.perSecond.toFixed(0)}/s ${t.p99} ms${t.split ? ` (${t.split.join('+')})` : ''}`).join(', ');
     const cpu = (trials: Trial[]) => {
       const part = (key: keyof Trial['cpu']) => median(trials.map((t) => t.cpu[key])).toFixed(0);
-      return `CPU per event (median): bots ${part('bots')} µs, PostgreSQL ${part('postgres')} µs, load generator ${part('generator')} µs`;
+      return (
+        `CPU per event (median): bots ${part('bots')} µs, PostgreSQL ${part('postgres')} µs, load generator ${part('generator')} µs; ` +
+        `each round, events per ingest transaction → bots' CPU per event: ${trials.map((t) => `${t.perTransaction.toFixed(1)} → ${t.cpu.bots.toFixed(0)} µs`).join(', ')}`
+      );
     };
     const ratios = ones.map((o, i) => twos[i]!.perSecond / o.perSecond);
     console.log(`\nPostgreSQL benchmark — ${N} unique encrypted, signed events per run; PostgreSQL: ${server.what}`);
