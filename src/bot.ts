@@ -18,6 +18,7 @@ import { webhookRoutes } from './receivers/webhook.js';
 import { createMetrics, oldestWaitingSeconds } from './metrics.js';
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.js';
 import { openPostgresStore, type PostgresStore } from './store/postgres.js';
+import { retention, type RetentionOptions } from './store/retention.js';
 import { senderLease, type SenderLease } from './store/sender-lease.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { employeeZones } from './zones/employee-zones.js';
@@ -27,12 +28,6 @@ import { checkRoutingIds } from './teams/routing-check.js';
 import { membershipFeed } from './teams/membership-feed.js';
 import { teamRouter } from './teams/team-router.js';
 
-/**
- * Events are remembered at least this long: for dedupe (Feishu retries for ~7 h), and so that a
- * revocation can still find the cards of its approval while Feishu lets them be edited (14 days).
- */
-export const RETENTION_MS = 15 * 24 * 60 * 60_000;
-const PURGE_EVERY_MS = 60 * 60_000;
 /** How often rejected (or unverifiable) credentials are tried again. */
 const CREDENTIAL_RETRY_MS = 60_000;
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -45,13 +40,15 @@ export interface BotOptions {
   /** Host to listen on; all interfaces by default. */
   hostname?: string;
   worker?: Partial<WorkerOptions>;
+  /** When old events are purged (tests shorten it). */
+  retention?: Partial<RetentionOptions>;
   /** An already open store instead of DATABASE_URL's (tests inject storage faults this way). */
   store?: Store;
   /** How often rejected credentials are tried again (tests shorten it). */
   credentialRetryMs?: number;
 }
 
-export async function startBot({ config, log, hostname, worker: workerOptions, store: givenStore, credentialRetryMs = CREDENTIAL_RETRY_MS }: BotOptions) {
+export async function startBot({ config, log, hostname, worker: workerOptions, retention: retentionOptions, store: givenStore, credentialRetryMs = CREDENTIAL_RETRY_MS }: BotOptions) {
   const templates = loadTemplates(config.templatesDir);
   const { database } = config;
   // One bot per SQLite file, checked before the file is touched (migrations included).
@@ -196,6 +193,8 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
+  // The sending instance purges old events, so only one of several does.
+  const purging = retention(store, now, log, retentionOptions);
   // On PostgreSQL the instance holding the sender lease sends; on SQLite this one does.
   let lease: SenderLease | undefined;
   if (postgres) {
@@ -208,8 +207,12 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
       onAcquired: async () => {
         await postgres!.clock.firstReading;
         await worker.start();
+        purging.start();
       },
-      onLost: () => worker.stop(STOP_GRACE_MS),
+      // Sending stops at once; a purge in flight may finish beside the next sender's.
+      onLost: async () => {
+        await Promise.all([worker.stop(STOP_GRACE_MS), purging.stop()]);
+      },
     });
     metrics.sender(() => lease!.isSender());
     metrics.clockOffset(() => postgres!.clock.offsetMs());
@@ -217,6 +220,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
   } else {
     metrics.sender(() => true);
     await worker.start();
+    purging.start();
   }
   if (config.eventMode !== 'webhook') {
     longConnection = startLongConnection({
@@ -252,17 +256,6 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     }
   });
 
-  const purge = async () => {
-    try {
-      const purged = await store.purgeBefore(now() - RETENTION_MS);
-      if (purged > 0) log.info('old events purged', { purged });
-    } catch (error) {
-      log.error('purge failed', { error });
-    }
-  };
-  const purgeTimer = setInterval(purge, PURGE_EVERY_MS);
-  purgeTimer.unref();
-
   return {
     port,
     url: `http://${hostname && hostname !== '0.0.0.0' ? hostname : '127.0.0.1'}:${port}`,
@@ -287,7 +280,6 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
     /** Stops taking requests, lets sends in flight finish (up to graceMs), closes the database. */
     stop(graceMs = STOP_GRACE_MS): Promise<void> {
       stopping ??= (async () => {
-        clearInterval(purgeTimer);
         clearTimeout(credentialTimer);
         longConnection?.close();
         const http = server as ServerType & { closeIdleConnections(): void; closeAllConnections(): void };
@@ -297,7 +289,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, s
         http.closeIdleConnections();
         const deadline = Date.now() + graceMs;
         if (lease) await lease.stop();
-        await worker.stop(graceMs);
+        await Promise.all([worker.stop(graceMs), purging.stop()]);
         const cutOff = setTimeout(() => http.closeAllConnections(), Math.max(0, deadline - Date.now()));
         await closed;
         clearInterval(closeIdle);
