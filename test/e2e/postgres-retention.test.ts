@@ -12,20 +12,13 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
 import { SANDBOX_APP, sandboxEnv } from '../../src/sandbox/sandbox-settings.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
 import { RETENTION_MS } from '../../src/store/retention.js';
-import type { NewEvent } from '../../src/store/store.js';
 import { readiness } from '../support/bot-process.js';
 import { eventually, FAST_WORKER } from '../support/harness.js';
 import { freshDatabase } from '../support/postgres.js';
+import { storedApproval } from '../support/stored-events.js';
 
-const old = (eventId: string): NewEvent => ({
-  eventId,
-  eventType: 'shift_approval',
-  kind: 'shift',
-  instanceCode: `I-${eventId}`,
-  status: 'accepted',
-  payload: '{}',
-  receivedAt: Date.now() - RETENTION_MS - 60_000,
-});
+/** An approval just past the retention period. */
+const old = (eventId: string) => storedApproval(eventId, Date.now() - RETENTION_MS - 60_000);
 
 describe('purging old events with several instances on PostgreSQL', () => {
   let sandbox: Sandbox;

@@ -7,22 +7,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { RETENTION_MS, retention } from '../../src/store/retention.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import type { NewEvent, Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import { storedApproval as approval } from '../support/stored-events.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 11, 6, 9, 0);
-
-const approval = (eventId: string, receivedAt: number): NewEvent => ({
-  eventId,
-  eventType: 'shift_approval',
-  kind: 'shift',
-  instanceCode: `I-${eventId}`,
-  status: 'accepted',
-  payload: '{}',
-  receivedAt,
-});
 
 function capturedLog() {
   const lines: Array<Record<string, unknown>> = [];
