@@ -26,6 +26,8 @@ export function retention(store: Pick<Store, 'purgeBefore'>, now: () => number, 
   const { keepMs, firstAfterMs, everyMs } = { ...RETENTION_DEFAULTS, ...options };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  /** Between start() and stop(). */
+  let active = false;
 
   async function purge(): Promise<void> {
     try {
@@ -37,7 +39,6 @@ export function retention(store: Pick<Store, 'purgeBefore'>, now: () => number, 
     }
   }
 
-  let active = false;
   const arm = (ms: number) => {
     timer = setTimeout(() => {
       timer = undefined;
