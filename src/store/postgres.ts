@@ -456,9 +456,14 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     },
 
     async checkWritable() {
-      // Reachable, and not a read-only standby (after a fail-over of PostgreSQL itself).
-      const row = (await query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')).rows[0];
-      if (row?.standby) throw new Error(`PostgreSQL at ${where} is a read-only standby`);
+      // Reachable, and taking writes: not a standby (after a fail-over of PostgreSQL itself), and
+      // not read-only for sessions (Azure's managed servers do that when their disk is nearly full):
+      // else every event would be refused with a 503 behind a replica that looked ready.
+      const row = (
+        await query<{ standby: boolean; read_only: boolean }>("SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only')::boolean AS read_only")
+      ).rows[0];
+      if (row?.standby) throw new Error(`PostgreSQL at ${where} is read-only: a standby, not the primary`);
+      if (row?.read_only) throw new Error(`PostgreSQL at ${where} is read-only: default_transaction_read_only is on (a managed server's disk nearly full?)`);
     },
 
     async outboxStats() {

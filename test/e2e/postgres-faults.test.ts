@@ -115,6 +115,43 @@ describe('PostgreSQL faults', () => {
     await link.close();
   }, 60_000);
 
+  it('a database that turns read-only (a full disk on a managed server, a standby after a fail-over): unready with the reason, 503s, then back to work, nothing lost or doubled', async () => {
+    const url = await database();
+    const { bot, base, webhook } = await instance(url, 'pod-a');
+    await bot.ready;
+    const [before, during] = burst(2, 2, 'ev_read_only');
+    expect((await push(webhook, before)).status).toBe(200);
+    await eventually(() => pg_.sandbox.messages.length === 2, 'the first approval delivered');
+
+    // As a provider does it: writes refused from now on, for every session (here: every new one).
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const name = new URL(url).pathname.slice(1);
+    const setReadOnly = async (on: boolean) => {
+      await admin.query(on ? `ALTER DATABASE ${name} SET default_transaction_read_only = on` : `ALTER DATABASE ${name} RESET default_transaction_read_only`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    };
+    try {
+      await setReadOnly(true);
+      // (A probe under way when the connections were cut may first say "terminating connection".)
+      const unready = await eventually(async () => {
+        const r = await ready(base);
+        return !r.ready && String(r.checks.database?.reason).includes('read-only') && r;
+      }, '/readyz says the database is read-only');
+      expect(unready.checks.database).toMatchObject({ ok: false, reason: expect.stringMatching(/^not writable: PostgreSQL at 127\.0\.0\.1:\d+\/bot_test_\w+ is read-only/) });
+      expect((await (await fetch(`${base}/readyz`)).status)).toBe(503);
+      expect((await push(webhook, during)).status).toBe(503);
+
+      await setReadOnly(false);
+      await eventually(async () => (await ready(base)).ready, '/readyz ready again', 10_000);
+      // Feishu pushes the refused event again.
+      await eventually(async () => (await push(webhook, during)).status === 200, 'the refused event stored on a retry', 10_000);
+      await eventually(() => exactlyOnce(pg_.sandbox.messages, 2) || undefined, 'both approvals delivered once', 15_000);
+    } finally {
+      await admin.end();
+    }
+  }, 40_000);
+
   it('refuses a database written by a newer bot, in one line', async () => {
     const url = await database();
     const first = await instance(url, 'pod-a');

