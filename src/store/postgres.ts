@@ -485,21 +485,29 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       return rows.map(chatChangeOf).filter((c) => c !== undefined);
     },
 
-    async purgeBefore(cutoff) {
-      const purged = await query(
-        `DELETE FROM events WHERE received_at < $1 AND NOT EXISTS (
-           SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id AND (d.status IN ('pending', 'dead', 'digested')
-         -- a card a revocation still has to edit
-         OR EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = d.id AND x.status IN ('pending', 'dead'))))`,
-        [cutoff],
-      );
-      await query(
-        `DELETE FROM deliveries WHERE audience = 'digest' AND status = 'sent' AND updated_at < $1
-           AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = deliveries.id)
-           AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = deliveries.id AND x.status IN ('pending', 'dead'))`,
-        [cutoff],
-      );
-      return purged.rowCount ?? 0;
+    async purgeBefore(cutoff, limit) {
+      const events =
+        (
+          await query(
+            `DELETE FROM events WHERE event_id IN (SELECT e.event_id FROM events e WHERE e.received_at < $1 AND NOT EXISTS (
+               SELECT 1 FROM deliveries d WHERE d.event_id = e.event_id AND (d.status IN ('pending', 'dead', 'digested')
+                 -- a card a revocation still has to edit
+                 OR EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = d.id AND x.status IN ('pending', 'dead'))))
+               ORDER BY e.received_at LIMIT $2)`,
+            [cutoff, limit],
+          )
+        ).rowCount ?? 0;
+      const digests =
+        (
+          await query(
+            `DELETE FROM deliveries WHERE id IN (SELECT g.id FROM deliveries g WHERE g.audience = 'digest' AND g.status = 'sent' AND g.updated_at < $1
+               AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = g.id)
+               AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = g.id AND x.status IN ('pending', 'dead'))
+               LIMIT $2)`,
+            [cutoff, limit],
+          )
+        ).rowCount ?? 0;
+      return { events, more: events === limit || digests === limit };
     },
 
     durable: () => Promise.resolve(),

@@ -18,12 +18,16 @@ export interface RetentionOptions {
   firstAfterMs: number;
   /** Then how often. */
   everyMs: number;
+  /** Events deleted per statement; the process takes requests between two. */
+  chunk: number;
 }
 
-export const RETENTION_DEFAULTS: RetentionOptions = { keepMs: RETENTION_MS, firstAfterMs: 60_000, everyMs: 60 * 60_000 };
+// SQLite deletes on the event loop: 100,000 events in one statement held it for 1.7 s (Feishu
+// waits 3 s for an answer); in chunks of 1,000, for at most 53 ms at a time (2.9 s in all).
+export const RETENTION_DEFAULTS: RetentionOptions = { keepMs: RETENTION_MS, firstAfterMs: 60_000, everyMs: 60 * 60_000, chunk: 1000 };
 
 export function retention(store: Pick<Store, 'purgeBefore'>, now: () => number, log: Logger, options: Partial<RetentionOptions> = {}) {
-  const { keepMs, firstAfterMs, everyMs } = { ...RETENTION_DEFAULTS, ...options };
+  const { keepMs, firstAfterMs, everyMs, chunk } = { ...RETENTION_DEFAULTS, ...options };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   /** Between start() and stop(). */
@@ -31,7 +35,15 @@ export function retention(store: Pick<Store, 'purgeBefore'>, now: () => number, 
 
   async function purge(): Promise<void> {
     try {
-      const purged = await store.purgeBefore(now() - keepMs);
+      const cutoff = now() - keepMs;
+      let purged = 0;
+      for (;;) {
+        const { events, more } = await store.purgeBefore(cutoff, chunk);
+        purged += events;
+        // Stopped (no longer the sender, or shutting down): the rest waits for the next purge.
+        if (!more || !active) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (purged > 0) log.info('old events purged', { purged });
       else log.debug('purge: no event old enough', { keptDays: keepMs / 86_400_000 });
     } catch (error) {

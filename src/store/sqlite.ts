@@ -123,16 +123,18 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
     "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, retry_from = ?, updated_at = ? WHERE status = 'dead'",
   );
   const purgeEvents = db.prepare(
-    `DELETE FROM events WHERE received_at < ? AND NOT EXISTS (
-       SELECT 1 FROM deliveries d WHERE d.event_id = events.event_id AND (d.status IN ('pending', 'dead', 'digested')
+    `DELETE FROM events WHERE event_id IN (SELECT e.event_id FROM events e WHERE e.received_at < ? AND NOT EXISTS (
+       SELECT 1 FROM deliveries d WHERE d.event_id = e.event_id AND (d.status IN ('pending', 'dead', 'digested')
          -- a card a revocation still has to edit
-         OR EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = d.id AND x.status IN ('pending', 'dead'))))`,
+         OR EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = d.id AND x.status IN ('pending', 'dead'))))
+       ORDER BY e.received_at LIMIT ?)`,
   );
   const chatChanges = db.prepare(`SELECT event_id, payload, received_at FROM events WHERE ${CHAT_CHANGE_FILTER} AND received_at > ? ORDER BY received_at`);
   const purgeDigests = db.prepare(
-    `DELETE FROM deliveries WHERE audience = 'digest' AND status = 'sent' AND updated_at < ?
-       AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = deliveries.id)
-           AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = deliveries.id AND x.status IN ('pending', 'dead'))`,
+    `DELETE FROM deliveries WHERE id IN (SELECT g.id FROM deliveries g WHERE g.audience = 'digest' AND g.status = 'sent' AND g.updated_at < ?
+       AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = g.id)
+       AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = g.id AND x.status IN ('pending', 'dead'))
+       LIMIT ?)`,
   );
 
   const outbox = db.prepare(
@@ -273,10 +275,10 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
       return rows.map(chatChangeOf).filter((c) => c !== undefined);
     },
 
-    purgeBefore(cutoff) {
-      const purged = purgeEvents.run(cutoff).changes;
-      purgeDigests.run(cutoff);
-      return purged;
+    purgeBefore(cutoff, limit) {
+      const events = purgeEvents.run(cutoff, limit).changes;
+      const digests = purgeDigests.run(cutoff, limit).changes;
+      return { events, more: events === limit || digests === limit };
     },
 
     durable: () => wal?.durable() ?? Promise.resolve(),

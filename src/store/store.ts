@@ -155,8 +155,12 @@ export interface Store {
   outboxStats(): Promise<{ pending: number; dead: number; oldestPendingCreatedAt: number | undefined }>;
   /** Chats whose membership changed: the membership events received after `since`, oldest first. */
   chatChangesSince(since: number): Promise<ChatChange[]>;
-  /** Forgets events (and their sent deliveries) received before `cutoff` that have nothing left to do. */
-  purgeBefore(cutoff: number): Promise<number>;
+  /**
+   * Forgets up to `limit` events (and their sent deliveries) received before `cutoff` that have
+   * nothing left to do, oldest first, and up to `limit` sent digests. `more`: a limit was reached,
+   * so there may be more to forget.
+   */
+  purgeBefore(cutoff: number, limit: number): Promise<{ events: number; more: boolean }>;
   /**
    * Resolves once every write committed before the call is on disk (survives a power cut). A
    * committed write already survives a crash of the process; only what must not be lost or

@@ -66,10 +66,25 @@ describe(`${backend.name} store`, () => {
     await store.markDead(byId.get('old-dead')!, 'x', now);
     await store.markSent(byId.get('recent')!, 'om', now);
 
-    expect((await store.purgeBefore(now - 7 * DAY))).toBe(1);
+    expect((await store.purgeBefore(now - 7 * DAY, 100))).toEqual({ events: 1, more: false });
     expect((await store.event('old-sent'))).toBeUndefined();
     for (const kept of ['old-dead', 'old-pending', 'recent']) expect((await store.event(kept))).toBeDefined();
     expect((await store.recordEvent(accepted('recent', 'I4', now), []))).toBe('duplicate');
+    await store.close();
+  });
+
+  it('purges at most as many events as asked, oldest first, and says whether there may be more', async () => {
+    const { store } = await fresh();
+    const now = 30 * DAY;
+    for (const [i, age] of [9, 12, 10].entries()) await store.recordEvent(accepted(`old-${age}`, `I${i}`, now - age * DAY), []);
+    await store.recordEvent(accepted('recent', 'I9', now - DAY), []);
+    expect(await store.purgeBefore(now - 7 * DAY, 2)).toEqual({ events: 2, more: true });
+    expect(await store.event('old-12')).toBeUndefined();
+    expect(await store.event('old-10')).toBeUndefined();
+    expect(await store.event('old-9')).toBeDefined();
+    expect(await store.purgeBefore(now - 7 * DAY, 2)).toEqual({ events: 1, more: false });
+    expect(await store.event('old-9')).toBeUndefined();
+    expect(await store.event('recent')).toBeDefined();
     await store.close();
   });
 });

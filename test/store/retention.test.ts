@@ -82,9 +82,47 @@ describe('retention', () => {
     await purging.stop();
   });
 
+  it('purges a large backlog in chunks, letting the process take requests between two', async () => {
+    for (let i = 0; i < 2500; i++) await store.recordEvent(approval(`old-${i}`, T0 - 20 * DAY + i), []);
+    const seen: string[] = [];
+    const chunked: Pick<Store, 'purgeBefore'> = {
+      async purgeBefore(cutoff, limit) {
+        const result = await store.purgeBefore(cutoff, limit);
+        seen.push(`chunk ${result.events}`);
+        // Queued now, as a request arriving during the chunk would be: it runs before the next chunk only if the purge yields.
+        setImmediate(() => seen.push('request'));
+        return result;
+      },
+    };
+    const { log, lines } = capturedLog();
+    const purging = retention(chunked, Date.now, log, { chunk: 1000 });
+    purging.start();
+    await vi.advanceTimersByTimeAsync(MINUTE);
+    await vi.waitFor(() => expect(seen).toContain('chunk 500'));
+    expect(seen.slice(0, 5)).toEqual(['chunk 1000', 'request', 'chunk 1000', 'request', 'chunk 500']);
+    expect(await kept('old-0', 'old-2499')).toEqual([]);
+    expect(lines.filter((l) => l.msg === 'old events purged').map((l) => l.purged)).toEqual([2500]);
+    await purging.stop();
+  });
+
+  it('stops between two chunks when it is stopped: the rest waits for the next sender', async () => {
+    let calls = 0;
+    let finish!: () => void;
+    const backlog: Pick<Store, 'purgeBefore'> = {
+      purgeBefore: () => (calls++, new Promise((resolve) => (finish = () => resolve({ events: 1000, more: true })))),
+    };
+    const purging = retention(backlog, Date.now, capturedLog().log, { chunk: 1000 });
+    purging.start();
+    await vi.advanceTimersByTimeAsync(MINUTE);
+    const stopping = purging.stop();
+    finish();
+    await stopping;
+    expect(calls).toBe(1);
+  });
+
   it('arms one schedule however often start() is called', async () => {
     let calls = 0;
-    const counting: Pick<Store, 'purgeBefore'> = { purgeBefore: async () => (calls++, 0) };
+    const counting: Pick<Store, 'purgeBefore'> = { purgeBefore: async () => (calls++, { events: 0, more: false }) };
     const purging = retention(counting, Date.now, capturedLog().log);
     purging.start();
     purging.start();
@@ -94,8 +132,8 @@ describe('retention', () => {
   });
 
   it('stop() waits for a purge in flight, so that the store is not closed under it', async () => {
-    let finish!: (purged: number) => void;
-    const slow: Pick<Store, 'purgeBefore'> = { purgeBefore: () => new Promise<number>((resolve) => (finish = resolve)) };
+    let finish!: (purged: { events: number; more: boolean }) => void;
+    const slow: Pick<Store, 'purgeBefore'> = { purgeBefore: () => new Promise((resolve) => (finish = resolve)) };
     const purging = retention(slow, Date.now, capturedLog().log);
     purging.start();
     await vi.advanceTimersByTimeAsync(MINUTE);
@@ -103,7 +141,7 @@ describe('retention', () => {
     const stopping = purging.stop().then(() => (stopped = true));
     await vi.advanceTimersByTimeAsync(10_000);
     expect(stopped).toBe(false);
-    finish(2);
+    finish({ events: 2, more: false });
     await stopping;
     expect(stopped).toBe(true);
   });
@@ -113,7 +151,7 @@ describe('retention', () => {
     const flaky: Pick<Store, 'purgeBefore'> = {
       purgeBefore: async () => {
         if (++calls === 1) throw new Error('connection terminated unexpectedly');
-        return 3;
+        return { events: 3, more: false };
       },
     };
     const { log, lines } = capturedLog();
