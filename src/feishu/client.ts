@@ -1,5 +1,6 @@
 // The Open Platform calls the bot makes, through the official SDK client.
-import * as lark from '@larksuiteoapi/node-sdk';
+import type * as Lark from '@larksuiteoapi/node-sdk';
+import { lark } from './lark-sdk.js';
 import type { ReceiveIdType } from '../approvals/types.js';
 import type { Logger } from '../log.js';
 import { tokenRefusal, type CredentialState } from './credentials.js';
@@ -123,7 +124,7 @@ export function createFeishuClient(options: FeishuClientOptions): MessageSender 
     appId: options.appId,
     appSecret: options.appSecret,
     domain: options.baseUrl,
-    cache: cache as unknown as lark.Cache,
+    cache: cache as unknown as Lark.Cache,
     httpInstance: fetchHttpInstance(options.timeoutMs ?? 10_000),
     logger: sdkLogger(options.log),
     loggerLevel: lark.LoggerLevel.warn,

@@ -2,7 +2,8 @@
 // the webhook. WSClient hands each event envelope to `invoke` and acknowledges with {"code":200}
 // when it returns, {"code":500} when it throws: so the event is stored before `invoke` returns,
 // and a storage failure throws, which makes Feishu push the event again.
-import * as lark from '@larksuiteoapi/node-sdk';
+import type * as Lark from '@larksuiteoapi/node-sdk';
+import { lark } from '../feishu/lark-sdk.js';
 import { openEnvelope } from '../ingest/envelope.js';
 import type { Ingest } from '../ingest/ingest.js';
 import { fetchHttpInstance } from '../feishu/http.js';
@@ -87,7 +88,7 @@ export function startLongConnection({ appId, appSecret, baseUrl, pingTimeoutSeco
     },
   };
 
-  void client.start({ eventDispatcher: receiver as unknown as lark.EventDispatcher });
+  void client.start({ eventDispatcher: receiver as unknown as Lark.EventDispatcher });
 
   return {
     /** The SDK's own view: connecting, connected, reconnecting, failed or idle. */
