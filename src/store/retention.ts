@@ -34,9 +34,9 @@ export function retention(store: Pick<Store, 'purgeBefore'>, now: () => number, 
   let active = false;
 
   async function purge(): Promise<void> {
+    let purged = 0;
     try {
       const cutoff = now() - keepMs;
-      let purged = 0;
       for (;;) {
         const { events, more } = await store.purgeBefore(cutoff, chunk);
         purged += events;
@@ -47,7 +47,8 @@ export function retention(store: Pick<Store, 'purgeBefore'>, now: () => number, 
       if (purged > 0) log.info('old events purged', { purged });
       else log.debug('purge: no event old enough', { keptDays: keepMs / 86_400_000 });
     } catch (error) {
-      log.error('purge failed', { error });
+      // The chunks before the failure stay purged; the next purge goes on from there.
+      log.error('purge failed', { error, purged });
     }
   }
 

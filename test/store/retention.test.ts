@@ -146,19 +146,22 @@ describe('retention', () => {
     expect(stopped).toBe(true);
   });
 
-  it('logs a failed purge as an error and tries again an hour later', async () => {
+  it('logs a failed purge as an error, with what its earlier chunks purged, and tries again an hour later', async () => {
     let calls = 0;
     const flaky: Pick<Store, 'purgeBefore'> = {
       purgeBefore: async () => {
-        if (++calls === 1) throw new Error('connection terminated unexpectedly');
+        calls++;
+        if (calls === 1) return { events: 1000, more: true };
+        if (calls === 2) throw new Error('connection terminated unexpectedly');
         return { events: 3, more: false };
       },
     };
     const { log, lines } = capturedLog();
-    const purging = retention(flaky, Date.now, log);
+    const purging = retention(flaky, Date.now, log, { chunk: 1000 });
     purging.start();
     await vi.advanceTimersByTimeAsync(MINUTE);
-    expect(lines.at(-1)).toMatchObject({ msg: 'purge failed', level: 'error' });
+    await vi.waitFor(() => expect(calls).toBe(2));
+    await vi.waitFor(() => expect(lines.at(-1)).toMatchObject({ msg: 'purge failed', level: 'error', purged: 1000 }));
     expect(JSON.stringify(lines.at(-1))).toContain('connection terminated unexpectedly');
     await vi.advanceTimersByTimeAsync(HOUR);
     expect(lines.at(-1)).toMatchObject({ msg: 'old events purged', purged: 3 });
