@@ -32,7 +32,6 @@ export interface IngestDeps {
   onChatMembership?: (chatId: string, eventId: string) => void;
 }
 
-
 /** The message `uuid`: the same event and recipient always give the same one (≤ 50 chars). */
 export function deliveryUuid(eventId: string, recipient: Pick<Recipient, 'receiveIdType' | 'receiveId'>): string {
   return createHash('sha256').update(`${eventId}\n${recipient.receiveIdType}\n${recipient.receiveId}`).digest('hex').slice(0, 40);

@@ -17,8 +17,11 @@ import type { Delivery, NewDelivery, NewEvent, RecordResult, RevocationResult, S
 import { SELECT_DELIVERIES, toDelivery, toStoredEvent, type DeliveryRow } from './rows.js';
 import { CHAT_CHANGE_FILTER, chatChangeOf } from './chat-changes.js';
 import { databaseClock, type DatabaseClock } from './database-clock.js';
+import { purgeStatements } from './purge-statements.js';
 
 export const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+const PURGE = purgeStatements((n) => `$${n}`);
 
 export interface PostgresStoreOptions {
   log?: Logger;
@@ -486,27 +489,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     },
 
     async purgeBefore(cutoff, limit) {
-      const events =
-        (
-          await query(
-            `DELETE FROM events WHERE event_id IN (SELECT e.event_id FROM events e WHERE e.received_at < $1 AND NOT EXISTS (
-               SELECT 1 FROM deliveries d WHERE d.event_id = e.event_id AND (d.status IN ('pending', 'dead', 'digested')
-                 -- a card a revocation still has to edit
-                 OR EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = d.id AND x.status IN ('pending', 'dead'))))
-               ORDER BY e.received_at LIMIT $2)`,
-            [cutoff, limit],
-          )
-        ).rowCount ?? 0;
-      const digests =
-        (
-          await query(
-            `DELETE FROM deliveries WHERE id IN (SELECT g.id FROM deliveries g WHERE g.audience = 'digest' AND g.status = 'sent' AND g.updated_at < $1
-               AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = g.id)
-               AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = g.id AND x.status IN ('pending', 'dead'))
-               LIMIT $2)`,
-            [cutoff, limit],
-          )
-        ).rowCount ?? 0;
+      const events = (await query(PURGE.events, [cutoff, limit])).rowCount ?? 0;
+      const digests = (await query(PURGE.digests, [cutoff, limit])).rowCount ?? 0;
       return { events, more: events === limit || digests === limit };
     },
 

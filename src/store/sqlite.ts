@@ -9,6 +9,7 @@ import type { Delivery, NewDelivery, NewEvent, RecordResult, RevocationResult, S
 import { migrate, SCHEMA_VERSION, type MigrationResult } from './sqlite-schema.js';
 import { walSync } from './wal-sync.js';
 import { CHAT_CHANGE_FILTER, chatChangeOf } from './chat-changes.js';
+import { purgeStatements } from './purge-statements.js';
 import { SELECT_DELIVERIES, toDelivery, toStoredEvent, type DeliveryRow } from './rows.js';
 
 // A team delivery that may be folded into a digest: due, pending, and never attempted (an
@@ -122,20 +123,11 @@ export function openSqliteStore(path: string, options: { syncWal?: Parameters<ty
   const updateRequeueAll = db.prepare(
     "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, retry_from = ?, updated_at = ? WHERE status = 'dead'",
   );
-  const purgeEvents = db.prepare(
-    `DELETE FROM events WHERE event_id IN (SELECT e.event_id FROM events e WHERE e.received_at < ? AND NOT EXISTS (
-       SELECT 1 FROM deliveries d WHERE d.event_id = e.event_id AND (d.status IN ('pending', 'dead', 'digested')
-         -- a card a revocation still has to edit
-         OR EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = d.id AND x.status IN ('pending', 'dead'))))
-       ORDER BY e.received_at LIMIT ?)`,
-  );
+  // SQLite's parameters are positional: each statement takes the cutoff, then the limit.
+  const purge = purgeStatements(() => '?');
+  const purgeEvents = db.prepare(purge.events);
+  const purgeDigests = db.prepare(purge.digests);
   const chatChanges = db.prepare(`SELECT event_id, payload, received_at FROM events WHERE ${CHAT_CHANGE_FILTER} AND received_at > ? ORDER BY received_at`);
-  const purgeDigests = db.prepare(
-    `DELETE FROM deliveries WHERE id IN (SELECT g.id FROM deliveries g WHERE g.audience = 'digest' AND g.status = 'sent' AND g.updated_at < ?
-       AND NOT EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = g.id)
-       AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.target_id = g.id AND x.status IN ('pending', 'dead'))
-       LIMIT ?)`,
-  );
 
   const outbox = db.prepare(
     `SELECT COUNT(*) FILTER (WHERE status = 'pending') AS pending, COUNT(*) FILTER (WHERE status = 'dead') AS dead,
