@@ -7,10 +7,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { freePort } from '../support/bot-process.js';
-import { burst, exactlyOnce } from '../support/burst.js';
-import { eventually } from '../support/harness.js';
 import { postgresBots } from '../support/postgres-bots.js';
 import { letPostgresUserReachBinaries, loadEmbeddedPostgres } from '../support/postgres-server.js';
 
@@ -30,33 +28,33 @@ describe('a fail-over of PostgreSQL itself', () => {
       await server.start();
       const { bot, base, webhook } = await pg_.instance(url, 'pod-a');
       await bot.ready;
-      const [before, during] = burst(2, 2, 'ev_standby');
-      expect((await pg_.push(webhook, before)).status).toBe(200);
-      await eventually(() => pg_.sandbox.messages.length === 2, 'the first approval delivered');
-
-      // The primary goes away and comes back as a standby: read-only, in recovery.
-      await server.stop();
-      writeFileSync(join(dir, 'standby.signal'), '');
-      // A standby never logs "ready to accept connections" (only "…read-only connections"), which
-      // start() waits for; it resolves once the server is promoted.
-      const promoted = server.start();
-      promoted.catch(() => undefined);
-      const unready = await eventually(async () => {
-        const r = await pg_.ready(base).catch(() => undefined);
-        return r && !r.ready && String(r.checks.database?.reason).includes('standby') && r;
-      }, '/readyz says the database is a standby', 15_000);
-      expect(unready.checks.database!.reason).toMatch(/^not writable: PostgreSQL at 127\.0\.0\.1:\d+\/postgres is read-only: a standby, not the primary/);
-      expect((await pg_.push(webhook, during)).status).toBe(503);
-
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      await admin.query('SELECT pg_promote()');
-      await admin.end();
-      await promoted;
-      await eventually(async () => (await pg_.ready(base)).ready, '/readyz ready again', 15_000);
-      // Feishu pushes the refused event again.
-      await eventually(async () => (await pg_.push(webhook, during)).status === 200, 'the refused event stored on a retry', 10_000);
-      await eventually(() => exactlyOnce(pg_.sandbox.messages, 2) || undefined, 'both approvals delivered once', 15_000);
+      let promoted: Promise<void> | undefined;
+      await pg_.writesRefused(
+        { base, webhook },
+        {
+          eventIds: 'ev_standby',
+          // The primary goes away and comes back as a standby: read-only, in recovery.
+          async refuse() {
+            await server.stop();
+            writeFileSync(join(dir, 'standby.signal'), '');
+            // A standby never logs "ready to accept connections" (only "…read-only connections"),
+            // which start() waits for; it resolves once the server is promoted.
+            promoted = server.start();
+            promoted.catch(() => undefined);
+          },
+          async allow() {
+            const admin = new pg.Client({ connectionString: url });
+            await admin.connect();
+            await admin.query('SELECT pg_promote()');
+            await admin.end();
+            await promoted;
+          },
+          says: 'standby',
+          reason: /^not writable: PostgreSQL at 127\.0\.0\.1:\d+\/postgres is read-only: a standby, not the primary/,
+          unreadyWithinMs: 15_000,
+          readyWithinMs: 15_000,
+        },
+      );
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

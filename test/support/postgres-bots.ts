@@ -3,12 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
 import { pushEvent } from '../../src/sandbox/feishu-push.js';
 import { startSandbox, type Sandbox, type SandboxLimits } from '../../src/sandbox/open-platform.js';
 import { sandboxEnv, SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
 import { freePort, readiness, spawnBot, type BotProcess } from './bot-process.js';
+import { burst, exactlyOnce } from './burst.js';
 import { eventually } from './harness.js';
 import { freshDatabase } from './postgres.js';
 
@@ -66,5 +67,40 @@ export function postgresBots(options: { limits?: SandboxLimits } = {}) {
         return r.ready && sender !== 'unknown yet' && (sender as string);
       }, 'ready, a sender chosen', timeoutMs),
     push: (webhook: string, event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey }),
+    /**
+     * A spell of the database refusing writes, as the bot at `base` lives through it: an approval
+     * is delivered; `refuse()` starts the spell; /readyz then says so (503, its reason containing
+     * `says` and matching `reason`) and a push is answered 503; `allow()` ends it; /readyz is ready
+     * again, the refused event is stored when Feishu pushes it again, and every card goes once.
+     */
+    async writesRefused(
+      { base, webhook }: { base: string; webhook: string },
+      spell: { eventIds: string; refuse: () => Promise<void>; allow: () => Promise<void>; says: string; reason: RegExp; unreadyWithinMs?: number; readyWithinMs?: number },
+    ) {
+      const push = (event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey });
+      const [before, during] = burst(2, 2, spell.eventIds);
+      expect((await push(before)).status).toBe(200);
+      await eventually(() => sandbox!.messages.length === 2, 'the first approval delivered');
+
+      await spell.refuse();
+      // (A probe under way when the connections were cut may first say "terminating connection".)
+      const unready = await eventually(
+        async () => {
+          const r = await readiness(base);
+          return !r.ready && String(r.checks.database?.reason).includes(spell.says) && r;
+        },
+        `/readyz says the database is ${spell.says}`,
+        spell.unreadyWithinMs,
+      );
+      expect(unready.checks.database).toMatchObject({ ok: false, reason: expect.stringMatching(spell.reason) });
+      expect((await fetch(`${base}/readyz`)).status).toBe(503);
+      expect((await push(during)).status).toBe(503);
+
+      await spell.allow();
+      await eventually(async () => (await readiness(base)).ready, '/readyz ready again', spell.readyWithinMs ?? 10_000);
+      // Feishu pushes the refused event again.
+      await eventually(async () => (await push(during)).status === 200, 'the refused event stored on a retry', 10_000);
+      await eventually(() => exactlyOnce(sandbox!.messages, 2) || undefined, 'both approvals delivered once', 15_000);
+    },
   };
 }
