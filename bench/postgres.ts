@@ -13,6 +13,7 @@ import { WEBHOOK_PATH } from '../src/receivers/webhook.js';
 import { pushEvent } from '../src/sandbox/feishu-push.js';
 import { FEISHU_SEND_LIMITS, startSandbox, type Sandbox } from '../src/sandbox/open-platform.js';
 import { sandboxEnv, SANDBOX_APP } from '../src/sandbox/sandbox-settings.js';
+import { freePort } from '../test/support/bot-process.js';
 import { burst, exactlyOnce, pushAll, sightings } from '../test/support/burst.js';
 import { freshDatabase as createDatabase } from '../test/support/postgres.js';
 import { closedLoop, quantile } from './closed-loop.js';
@@ -27,7 +28,7 @@ async function postgresServer(): Promise<{ url: string; what: string; stop: () =
   const given = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   if (given) return { url: given, what: 'the server at BENCH_DATABASE_URL / TEST_DATABASE_URL', stop: async () => undefined };
   const dir = join(tmpdir(), `bench-pg-${randomBytes(6).toString('hex')}`);
-  const port = 40_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const server = new EmbeddedPostgres({ databaseDir: dir, user: 'postgres', password: 'postgres', port, persistent: false, onLog: () => undefined, onError: () => undefined });
   await server.initialise();
   await server.start();

@@ -1,6 +1,7 @@
 // The bot as a child process (`node dist/main.js`, built by the suite's global set-up), as an
 // operator runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -71,13 +72,35 @@ export async function runCli(args: string[], env: Record<string, string>) {
   return { code, stdout, stderr };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/** The first port the kernel hands out to outgoing connections (Linux; elsewhere, a usual value). */
+function ephemeralPortsFrom(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (low > 11_000) return low;
+  } catch {
+    // not Linux
+  }
+  return 32_768;
+}
+
+const canListen = (port: number) =>
+  new Promise<boolean>((resolveFree) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => resolveFree(false));
+    // Where the bot listens: every interface (which also fails when 127.0.0.1:port is taken).
+    server.listen(port, () => server.close(() => resolveFree(true)));
   });
+
+/**
+ * A port for a process the test starts, free now. Taken below the ephemeral range: a port there
+ * (what listen(0) gives) can be taken, before the process binds it, as the local end of any
+ * outgoing connection on the machine — a test's bot once failed with EADDRINUSE that way.
+ */
+export async function freePort(): Promise<number> {
+  const below = ephemeralPortsFrom();
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port found between 10000 and ${below}`);
 }

