@@ -147,12 +147,9 @@ export async function startBot({ config, log, hostname, worker: workerOptions, r
   let longConnection: LongConnection | undefined;
   const readiness = async (): Promise<Record<string, Check>> => {
     const checks: Record<string, Check> = {};
-    try {
-      await store.checkWritable();
-      checks.database = { ok: true };
-    } catch (error) {
-      checks.database = { ok: false, reason: `not writable: ${(error as Error).message}` };
-    }
+    // Both asked at once: on a database gone silent each waits out its probe limit.
+    const [writable, outbox] = await Promise.allSettled([store.checkWritable(), store.outboxStats()]);
+    checks.database = writable.status === 'fulfilled' ? { ok: true } : { ok: false, reason: `not writable: ${(writable.reason as Error).message}` };
     if (longConnection) {
       const state = longConnection.state();
       checks.longConnection = state === 'connected' ? { ok: true, state } : { ok: false, state, reason: `long connection ${state}` };
@@ -170,12 +167,10 @@ export async function startBot({ config, log, hostname, worker: workerOptions, r
     if (postgres) checks.clock = { ok: true, offsetSeconds: Math.round(postgres.clock.offsetMs() / 100) / 10 };
     // Delivery lag is reported, not a reason to refuse events: a slow or failing IM API must not
     // take the webhook out of service too. Alert on it (see the README), don't route on it.
-    try {
-      const stats = await store.outboxStats();
-      checks.outbox = { ok: true, pending: stats.pending, dead: stats.dead, oldestWaitingSeconds: Math.round(oldestWaitingSeconds(stats, now())) };
-    } catch (error) {
-      checks.outbox = { ok: true, reason: `unknown: ${(error as Error).message}` };
-    }
+    checks.outbox =
+      outbox.status === 'fulfilled'
+        ? { ok: true, pending: outbox.value.pending, dead: outbox.value.dead, oldestWaitingSeconds: Math.round(oldestWaitingSeconds(outbox.value, now())) }
+        : { ok: true, reason: `unknown: ${(outbox.reason as Error).message}` };
     return checks;
   };
   const app = httpApp({ webhook, readiness, log, metrics: { registry: metrics.registry, token: config.metricsToken } });

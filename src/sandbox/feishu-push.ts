@@ -8,6 +8,8 @@ export interface PushOptions {
   sign?: boolean;
   /** Overrides for the request headers, e.g. a forged signature. */
   headers?: Record<string, string>;
+  /** Gives up on the answer, as Feishu does after 3 s. */
+  signal?: AbortSignal;
 }
 
 export interface SignedRequest {
@@ -33,5 +35,5 @@ export function feishuRequest(event: unknown, options: PushOptions = {}): Signed
 
 export async function pushEvent(webhookUrl: string, event: unknown, options: PushOptions = {}): Promise<Response> {
   const { body, headers } = feishuRequest(event, options);
-  return fetch(webhookUrl, { method: 'POST', headers, body });
+  return fetch(webhookUrl, { method: 'POST', headers, body, signal: options.signal });
 }

@@ -2,7 +2,7 @@
 // and meanings, PostgreSQL's types. Instances starting together take an advisory lock first, so
 // exactly one applies the missing migrations (in one transaction) and the others find them done.
 // A database from a newer bot is refused.
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
 import { SchemaError } from './sqlite-schema.js';
 
 export interface PostgresMigration {
@@ -124,6 +124,9 @@ async function versionOf(client: PoolClient): Promise<number> {
   return Number(row.rows[0]?.version ?? 0);
 }
 
+/** A migration that has not answered in this long is taken for hung on a dead connection. */
+const MIGRATION_SILENCE_MS = 30 * 60_000;
+
 /**
  * Brings the database to the newest schema, under the migration lock; `where` names it in errors.
  * One transaction from the lock to the last migration: a transaction-scoped lock ends with it on
@@ -137,9 +140,13 @@ export async function migratePostgres(
   migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
 ): Promise<PostgresMigrationResult> {
   const newest = migrations.at(-1)!.version;
-  await client.query('BEGIN');
+  // Waiting for another instance's migration, or a migration of a large table, may take minutes:
+  // neither the statement limit nor the client's silence limit of the store's connections applies.
+  const run = (text: string, values?: unknown[]) => client.query({ text, values, query_timeout: MIGRATION_SILENCE_MS } as QueryConfig); // (pg takes it; its types miss it)
+  await run('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await run('SET LOCAL statement_timeout = 0');
+    await run('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     const from = await versionOf(client);
     if (from > newest) {
       throw new SchemaError(
@@ -149,10 +156,10 @@ export async function migratePostgres(
     }
     const pending = migrations.filter((m) => m.version > from);
     for (const migration of pending) {
-      await client.query(migration.sql);
-      await client.query('UPDATE schema_version SET version = $1', [migration.version]);
+      await run(migration.sql);
+      await run('UPDATE schema_version SET version = $1', [migration.version]);
     }
-    await client.query('COMMIT');
+    await run('COMMIT');
     return { from, to: pending.length > 0 ? newest : from, applied: pending.map((m) => `${m.version} ${m.title}`) };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

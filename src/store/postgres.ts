@@ -7,6 +7,10 @@
 // Unreachable at start: the store keeps trying with backoff, one log line per failure naming the
 // host and the cause; meanwhile every operation fails at once (the webhook answers 503, so Feishu
 // pushes again, /readyz says why). A schema from a newer bot is fatal.
+//
+// Gone silent mid-run (its host died, a partition, a fail-over that moved the address): no error
+// ever arrives on the open connections, and without a limit every statement on them waited for
+// TCP to give up, ~15 min. Every statement therefore has a deadline on both ends (see TIMEOUTS).
 import pg from 'pg';
 import { silentLogger, type Logger } from '../log.js';
 import { describeError } from '../feishu/sdk-logger.js';
@@ -30,6 +34,8 @@ export interface PostgresStoreOptions {
   /** Backoff between connection attempts at start. */
   retry?: { baseMs: number; maxMs: number };
   poolSize?: number;
+  /** Shorter limits, for tests. */
+  timeouts?: Partial<PostgresTimeouts>;
 }
 
 export interface PostgresStore extends Store {
@@ -58,6 +64,22 @@ const types = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
+
+/**
+ * statementMs: the server cancels a statement that runs longer (statement_timeout); nothing here
+ * takes a fraction of it, and Feishu stops waiting for an answer after 3 s anyway.
+ * silenceMs: how long the client waits for any answer before it takes the connection for dead and
+ * discards it; a little over statementMs, so that a server that is there cancels first.
+ * idleInTransactionMs: the server ends the session of a client that vanished inside a transaction,
+ * so that its row locks (a claimed delivery) do not outlive it by hours of TCP keepalive.
+ * probeMs: /readyz and /metrics answer within it, whether a connection or a statement is slow.
+ * connectMs: a new connection, or a turn for one of the pool's, within it.
+ */
+export const TIMEOUTS = { statementMs: 5000, silenceMs: 6000, idleInTransactionMs: 10_000, probeMs: 2000, connectMs: 5000 };
+export type PostgresTimeouts = typeof TIMEOUTS;
+
+/** pg's error for a statement unanswered within `query_timeout`. */
+const isSilence = (error: unknown) => error instanceof Error && error.message === 'Query read timeout';
 
 const freshTeam = (t: string, nowParam: string) =>
   `${t}status = 'pending' AND ${t}audience = 'team' AND ${t}attempts = 0 AND ${t}next_attempt_at <= ${nowParam}`;
@@ -91,18 +113,22 @@ function deliveryArrays(rows: ReadonlyArray<{ eventId: string; delivery: NewDeli
 
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): PostgresStore {
   const where = describePostgresUrl(url);
+  const limits = { ...TIMEOUTS, ...options.timeouts };
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     types,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: limits.connectMs,
+    query_timeout: limits.silenceMs,
     // Every query here walks an index in its order and stops at a LIMIT, or looks up a key. When
     // the outbox grows faster than the table's statistics (a burst; a fresh database), the planner
     // guessed a few dozen pending rows, fetched them all by bitmap and sorted them: each look at
     // the outbox read the whole backlog (16 ms at 40,000 pending, 0.7 ms along the index). A
     // session setting, not a startup option, so that a connection pooler in front accepts it.
     onConnect: async (client) => {
-      await client.query('SET enable_bitmapscan = off');
+      await client.query(
+        `SET enable_bitmapscan = off; SET statement_timeout = ${limits.statementMs}; SET idle_in_transaction_session_timeout = ${limits.idleInTransactionMs}`,
+      );
     },
   });
   const connectionLost = (error: Error) => options.log?.warn('PostgreSQL connection lost; reconnecting', { database: where, error: describeError(error) });
@@ -133,6 +159,10 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     client.on('error', onError);
     try {
       return await work(client);
+    } catch (error) {
+      // A connection that went silent is discarded: its statement may still be waiting on it.
+      if (isSilence(error)) lost = error as Error;
+      throw silenced(error);
     } finally {
       client.off('error', onError);
       client.release(lost);
@@ -184,7 +214,30 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   /** A statement run often is named: each connection parses and plans it once, not per call. */
   async function query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string | { name: string; text: string }, params: unknown[] = []): Promise<pg.QueryResult<R>> {
     if (!ready) throw new Error(`database not ready: ${lastProblem}`);
-    return typeof sql === 'string' ? pool.query<R>(sql, params) : pool.query<R>({ ...sql, values: params });
+    try {
+      return await (typeof sql === 'string' ? pool.query<R>(sql, params) : pool.query<R>({ ...sql, values: params }));
+    } catch (error) {
+      throw silenced(error); // (pool.query has discarded the connection)
+    }
+  }
+
+  /** pg's "Query read timeout", said in the terms of this store. */
+  function silenced(error: unknown): unknown {
+    return isSilence(error) ? new Error(`PostgreSQL at ${where} did not answer within ${limits.silenceMs} ms; connection dropped`, { cause: error }) : error;
+  }
+
+  /** The answer of a probe (/readyz, /metrics) within its limit, or an error that says so. */
+  async function probe<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`PostgreSQL at ${where} did not answer within ${limits.probeMs} ms`)), limits.probeMs);
+    });
+    work.catch(() => undefined); // settled later, unheard, once the probe gave up
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -196,7 +249,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // (On a silent connection there is no one to roll back with; its end rolls back.)
+        if (!isSilence(error)) await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
     });
@@ -463,7 +517,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       // not read-only for sessions (Azure's managed servers do that when their disk is nearly full):
       // else every event would be refused with a 503 behind a replica that looked ready.
       const row = (
-        await query<{ standby: boolean; read_only: boolean }>("SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only')::boolean AS read_only")
+        await probe(query<{ standby: boolean; read_only: boolean }>("SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only')::boolean AS read_only"))
       ).rows[0];
       if (row?.standby) throw new Error(`PostgreSQL at ${where} is read-only: a standby, not the primary`);
       if (row?.read_only) throw new Error(`PostgreSQL at ${where} is read-only: default_transaction_read_only is on (a managed server's disk nearly full?)`);
@@ -471,10 +525,12 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
 
     async outboxStats() {
       const row = (
-        await query<{ pending: number; dead: number; oldest: number | null }>(
-          `SELECT COUNT(*) FILTER (WHERE status = 'pending')::int AS pending, COUNT(*) FILTER (WHERE status = 'dead')::int AS dead,
-                  MIN(created_at) FILTER (WHERE status IN ('pending', 'digested')) AS oldest
-           FROM deliveries WHERE status IN ('pending', 'dead', 'digested')`,
+        await probe(
+          query<{ pending: number; dead: number; oldest: number | null }>(
+            `SELECT COUNT(*) FILTER (WHERE status = 'pending')::int AS pending, COUNT(*) FILTER (WHERE status = 'dead')::int AS dead,
+                    MIN(created_at) FILTER (WHERE status IN ('pending', 'digested')) AS oldest
+             FROM deliveries WHERE status IN ('pending', 'dead', 'digested')`,
+          ),
         )
       ).rows[0]!;
       return { pending: row.pending, dead: row.dead, oldestPendingCreatedAt: row.oldest ?? undefined };

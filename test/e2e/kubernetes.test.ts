@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { TIMEOUTS } from '../../src/store/postgres.js';
 import { STOP_GRACE_MS } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
 import { WEBHOOK_PATH } from '../../src/receivers/webhook.js';
@@ -26,6 +27,7 @@ interface EnvVar {
 }
 interface Probe {
   httpGet: { path: string; port: string | number };
+  timeoutSeconds?: number;
 }
 interface Container {
   name: string;
@@ -105,6 +107,8 @@ describe('deploy/kubernetes.yaml (read without a cluster)', () => {
     expect(portOf(bot.readinessProbe.httpGet.port)).toBe(Number(env.PORT));
     expect(portOf(bot.livenessProbe.httpGet.port)).toBe(Number(env.PORT));
     expect([bot.readinessProbe.httpGet.path, bot.livenessProbe.httpGet.path]).toEqual(['/readyz', '/healthz']);
+    // The bot answers /readyz within its probe limit, whatever PostgreSQL does: the kubelet waits longer.
+    expect(1000 * (bot.readinessProbe.timeoutSeconds ?? 1)).toBeGreaterThan(TIMEOUTS.probeMs);
     // The kubelet runs preStop, then sends SIGTERM; both must end before the grace period does.
     const pause = bot.lifecycle?.preStop?.exec?.command;
     expect(pause?.[0]).toBe('sleep');

@@ -1,57 +1,20 @@
 // The bot on PostgreSQL, run as an operator runs it, when things go wrong: a database that is down
 // at start or drops its connections mid-run, a schema from a newer bot; and the CLI.
-import { createServer, Socket, type Server } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
 import { POSTGRES_SCHEMA_VERSION } from '../../src/store/postgres-schema.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
-import { freePort, runCli } from '../support/bot-process.js';
+import { runCli } from '../support/bot-process.js';
 import { burst, exactlyOnce } from '../support/burst.js';
 import { clockOff } from '../support/clock-off.js';
 import { eventually, sleep } from '../support/harness.js';
 import { postgresBots } from '../support/postgres-bots.js';
+import { postgresRelay as relay } from '../support/postgres-relay.js';
 
 const pg_ = postgresBots();
 const { database, instance, ready, push } = pg_;
-
-/** A TCP relay to PostgreSQL that a test can cut, as a network or a restart of PostgreSQL would. */
-async function relay(target: string): Promise<{ url: string; cut(): void; listen(): Promise<void>; close(): Promise<void> }> {
-  const to = new URL(target);
-  const port = await freePort();
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  const listen = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = new Socket();
-        upstream.connect(Number(to.port || 5432), to.hostname);
-        client.pipe(upstream).pipe(client);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('error', () => undefined);
-          s.on('close', () => sockets.delete(s));
-        }
-      });
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-  const via = new URL(target);
-  via.hostname = '127.0.0.1';
-  via.port = String(port);
-  return {
-    url: via.toString(),
-    listen,
-    cut() {
-      for (const s of sockets) s.destroy();
-    },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-      server = undefined;
-    },
-  };
-}
 
 describe('PostgreSQL faults', () => {
   it('starts while PostgreSQL is down: one line with host and cause, 503 meanwhile, ready once it is up', async () => {

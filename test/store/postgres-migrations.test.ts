@@ -6,6 +6,7 @@ import { migratePostgres, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from '.
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
 import { freshDatabase } from '../support/postgres.js';
+import { eventually } from '../support/harness.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -40,16 +41,38 @@ async function layout(url: string) {
 function transactionPooled(servers: pg.Client[]): pg.PoolClient {
   let turn = 0;
   let inTransaction: pg.Client | undefined;
-  const query = async (sql: string, params?: unknown[]) => {
+  const query = async (statement: string | pg.QueryConfig, params?: unknown[]) => {
+    const sql = typeof statement === 'string' ? statement : statement.text;
     const server = inTransaction ?? servers[turn++ % servers.length]!;
     if (/^\s*BEGIN\b/i.test(sql)) inTransaction = server;
     if (/^\s*(COMMIT|ROLLBACK)\b/i.test(sql)) inTransaction = undefined;
-    return server.query(sql, params);
+    return typeof statement === 'string' ? server.query(statement, params) : server.query(statement);
   };
   return { query } as unknown as pg.PoolClient;
 }
 
 describe('PostgreSQL schema migrations', () => {
+  it('wait for another instance\'s migration as long as it takes: the statement limit does not cut them', async () => {
+    const url = await database();
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    cleanups.push(() => other.end());
+    await other.query('BEGIN');
+    await other.query('SELECT pg_advisory_xact_lock(4718301)'); // the migration lock, as a migrating instance holds it
+    const errors: string[] = [];
+    const log = { error: (message: string) => errors.push(message), warn: () => undefined, info: () => undefined, debug: () => undefined };
+    const store = openPostgresStore(url, { log: log as never, timeouts: { statementMs: 200, silenceMs: 300 } });
+    cleanups.push(() => store.close());
+    const started = store.started;
+    await new Promise((r) => setTimeout(r, 800)); // well past both limits
+    expect(store.isReady()).toBe(false);
+    await other.query('COMMIT');
+    await started;
+    await eventually(() => store.isReady(), 'migrated once the lock is free');
+    expect(errors).toEqual([]); // one wait, not a failure and a retry
+    expect(await store.recordEvent({ eventId: 'e1', eventType: 't', status: 'ignored', receivedAt: 1 }, [])).toBe('stored');
+  });
+
   it('leave no lock behind when a pooler in transaction mode runs each statement on another server connection', async () => {
     const url = await database();
     const servers = await Promise.all(
