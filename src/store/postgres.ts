@@ -80,6 +80,9 @@ export type PostgresTimeouts = typeof TIMEOUTS;
 
 /** pg's error for a statement unanswered within `query_timeout`. */
 const isSilence = (error: unknown) => error instanceof Error && error.message === 'Query read timeout';
+/** pg-pool's errors for no connection within `connectionTimeoutMillis`: none free, or a new one unanswered. */
+const isConnectTimeout = (error: unknown) =>
+  error instanceof Error && (error.message === 'timeout exceeded when trying to connect' || error.message === 'Connection terminated due to connection timeout');
 
 const freshTeam = (t: string, nowParam: string) =>
   `${t}status = 'pending' AND ${t}audience = 'team' AND ${t}attempts = 0 AND ${t}next_attempt_at <= ${nowParam}`;
@@ -150,7 +153,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
    * process. Heard here, the statement under way fails, and the broken connection is discarded.
    */
   async function withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+    const client = await pool.connect().catch((error: unknown) => {
+      throw silenced(error);
+    });
     let lost: Error | undefined;
     const onError = (error: Error) => {
       lost = error;
@@ -221,9 +226,11 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     }
   }
 
-  /** pg's "Query read timeout", said in the terms of this store. */
+  /** pg's timeouts, said in the terms of this store and naming the database. */
   function silenced(error: unknown): unknown {
-    return isSilence(error) ? new Error(`PostgreSQL at ${where} did not answer within ${limits.silenceMs} ms; connection dropped`, { cause: error }) : error;
+    if (isSilence(error)) return new Error(`PostgreSQL at ${where} did not answer within ${limits.silenceMs} ms; connection dropped`, { cause: error });
+    if (isConnectTimeout(error)) return new Error(`PostgreSQL at ${where}: no connection within ${limits.connectMs} ms`, { cause: error });
+    return error;
   }
 
   /** The answer of a probe (/readyz, /metrics) within its limit, or an error that says so. */

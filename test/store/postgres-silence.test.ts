@@ -48,10 +48,11 @@ it('a statement on a silent connection fails after the silence limit, in words; 
   expect(await store.recordEvent(approval, card)).toBe('stored');
 
   relay.silence();
-  // A transaction (the revocation), on the pool's only connection.
-  const revoking = await timed(store.recordRevocation(revocation('r1')));
+  // A transaction (the revocation) on the pool's only connection, and a statement waiting for it.
+  const [revoking, waiting] = await Promise.all([timed(store.recordRevocation(revocation('r1'))), timed(store.recordEvent({ ...approval, eventId: 'e2' }, []))]);
   expect(revoking.error?.message).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+\/bot_test_\w+ did not answer within 600 ms; connection dropped$/);
   expect(revoking.ms).toBeLessThan(600 + 500);
+  expect(waiting.error?.message).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+\/bot_test_\w+: no connection within 600 ms$/);
 
   relay.failOver();
   // The silent connection is not handed out again: Feishu's next push of the revocation goes
