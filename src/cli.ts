@@ -102,7 +102,10 @@ async function existingStore(): Promise<{ store: Store; now: () => number }> {
   const database = databaseFrom(process.env);
   if (database.engine === 'sqlite') return { store: openSqliteStore(existingDatabase()), now: Date.now };
   const warnings = { ...silentLogger, warn: (message: string) => console.error(`warning: ${message}`) };
-  const store = openPostgresStore(database.url, { migrate: false, retry: { baseMs: 0, maxMs: 0 }, log: warnings });
+  // Without the bot's statement limits: re-queueing hundreds of thousands of dead deliveries after
+  // a long outage takes longer than a push may; the operator can interrupt it.
+  const timeouts = { statementMs: 0, silenceMs: 0 };
+  const store = openPostgresStore(database.url, { migrate: false, retry: { baseMs: 0, maxMs: 0 }, log: warnings, timeouts });
   await store.started; // a wrong schema throws here
   if (!store.isReady()) {
     await store.close();

@@ -74,6 +74,8 @@ const types = {
  * so that its row locks (a claimed delivery) do not outlive it by hours of TCP keepalive.
  * probeMs: /readyz and /metrics answer within it, whether a connection or a statement is slow.
  * connectMs: a new connection, or a turn for one of the pool's, within it.
+ * 0 for statementMs or silenceMs: no limit (the CLI: an operator's re-queue of a large backlog may
+ * take longer, and the operator is there to interrupt it).
  */
 export const TIMEOUTS = { statementMs: 5000, silenceMs: 6000, idleInTransactionMs: 10_000, probeMs: 2000, connectMs: 5000 };
 export type PostgresTimeouts = typeof TIMEOUTS;

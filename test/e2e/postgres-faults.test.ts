@@ -5,6 +5,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
 import { POSTGRES_SCHEMA_VERSION } from '../../src/store/postgres-schema.js';
+import { openPostgresStore, TIMEOUTS } from '../../src/store/postgres.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
 import { runCli } from '../support/bot-process.js';
 import { burst, exactlyOnce } from '../support/burst.js';
@@ -141,5 +142,26 @@ describe('the CLI on PostgreSQL', () => {
     const backup = await runCli(['backup', join(pg_.dir, 'x.sqlite')], env);
     expect(backup.code).toBe(2);
     expect(backup.stderr).toContain('pg_dump');
+  }, 30_000);
+
+  it('re-queues however long it takes: the bot\'s statement limit is not the operator\'s', async () => {
+    const url = await database();
+    const store = openPostgresStore(url);
+    await store.started;
+    await store.recordEvent({ eventId: 'e1', eventType: 'attendance_remedy', kind: 'remedy', instanceCode: 'I1', status: 'accepted', payload: '{}', receivedAt: 1 }, [
+      { audience: 'team', receiveIdType: 'chat_id', receiveId: 'oc_1', uuid: 'u1' },
+    ]);
+    await store.pool.query("UPDATE deliveries SET status = 'dead'");
+    await store.close();
+    // A re-queue slower than the bot's limit: here it waits on a row another session holds.
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    await other.query('BEGIN');
+    await other.query("SELECT id FROM deliveries WHERE status = 'dead' FOR UPDATE");
+    const requeueing = runCli(['requeue', '--all-dead'], { DATABASE_URL: url });
+    await sleep(TIMEOUTS.statementMs + 1000);
+    await other.query('COMMIT');
+    await other.end();
+    expect(await requeueing).toMatchObject({ code: 0, stdout: 're-queued 1 dead deliveries\n' });
   }, 30_000);
 });
