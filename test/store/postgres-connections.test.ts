@@ -5,15 +5,12 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres.js';
-import type { NewEvent } from '../../src/store/store.js';
-import { eventually } from '../support/harness.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
 import { freshDatabase } from '../support/postgres.js';
+import { approval, card, revocation, revocationWaiting } from '../support/revocation-lock.js';
 
 const cleanups = cleanupsAfterEach();
 
-const approval: NewEvent = { eventId: 'e1', eventType: 'shift_approval', kind: 'shift', instanceCode: 'I1', status: 'accepted', payload: '{}', receivedAt: 1 };
-const revocation = (eventId: string): NewEvent => ({ eventId, eventType: 'shift_approval_revert', kind: 'shift', instanceCode: 'I1', status: 'accepted', action: 'revoke', receivedAt: 2 });
 
 it('a transaction whose connection is killed fails alone; the store goes on with a new connection', async () => {
   const db = await freshDatabase();
@@ -23,20 +20,13 @@ it('a transaction whose connection is killed fails alone; the store goes on with
   const store = openPostgresStore(db.url, { log: log as never });
   cleanups.push(() => store.close());
   await store.started;
-  expect(await store.recordEvent(approval, [{ audience: 'employee', receiveIdType: 'open_id', receiveId: 'ou_1', uuid: 'u1' }])).toBe('stored');
+  expect(await store.recordEvent(approval, card)).toBe('stored');
 
   // Another session holds the instance's revocation lock, so the store's transaction waits inside it…
   const other = new pg.Client({ connectionString: db.url });
   await other.connect();
   cleanups.push(() => other.end());
-  await other.query('BEGIN');
-  await other.query("SELECT pg_advisory_xact_lock(hashtext('revoke:' || $1))", ['I1']);
-  const revoking = store.recordRevocation(revocation('r1'));
-  revoking.catch(() => undefined);
-  const waiting = await eventually(async () => {
-    const rows = await other.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'");
-    return rows.rows[0]?.pid;
-  }, 'the store waiting for the lock');
+  const { revoking, pid: waiting } = await revocationWaiting(store, other, 'r1');
   // …when its connection is killed.
   await other.query('SELECT pg_terminate_backend($1)', [waiting]);
   await expect(revoking).rejects.toThrow(/terminat/i);

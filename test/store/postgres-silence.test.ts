@@ -5,17 +5,14 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { openPostgresStore, type PostgresTimeouts } from '../../src/store/postgres.js';
-import type { NewEvent } from '../../src/store/store.js';
 import { cleanupsAfterEach } from '../support/cleanups.js';
 import { eventually } from '../support/harness.js';
 import { freshDatabase } from '../support/postgres.js';
 import { postgresRelay } from '../support/postgres-relay.js';
+import { approval, card, holdRevocationLock, revocation, revocationWaiting } from '../support/revocation-lock.js';
 
 const cleanups = cleanupsAfterEach();
 
-const approval: NewEvent = { eventId: 'e1', eventType: 'shift_approval', kind: 'shift', instanceCode: 'I1', status: 'accepted', payload: '{}', receivedAt: 1 };
-const revocation = (eventId: string): NewEvent => ({ eventId, eventType: 'shift_approval_revert', kind: 'shift', instanceCode: 'I1', status: 'accepted', action: 'revoke', receivedAt: 2 });
-const card = [{ audience: 'employee' as const, receiveIdType: 'open_id' as const, receiveId: 'ou_1', uuid: 'u1' }];
 const SHORT: Partial<PostgresTimeouts> = { statementMs: 400, silenceMs: 600, idleInTransactionMs: 500, probeMs: 300, connectMs: 600 };
 
 /** A database, a relay to it, a store of one connection through the relay; all closed after the test. */
@@ -76,8 +73,7 @@ it('a statement that waits longer than the statement limit is cancelled by the s
   expect(await store.recordEvent(approval, card)).toBe('stored');
   const pidBefore = (await store.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   // Another session holds the instance's revocation lock for longer than the limit.
-  await admin.query('BEGIN');
-  await admin.query("SELECT pg_advisory_xact_lock(hashtext('revoke:' || $1))", ['I1']);
+  await holdRevocationLock(admin);
   const revoking = await timed(store.recordRevocation(revocation('r1')));
   await admin.query('ROLLBACK');
   expect(revoking.error?.message).toBe('canceling statement due to statement timeout');
@@ -91,14 +87,7 @@ it('a replica that vanishes inside a transaction does not keep its locks: the se
   const { relay, store, admin } = await storeBehindRelay();
   expect(await store.recordEvent(approval, card)).toBe('stored');
   // The store's revocation waits for the lock inside its transaction…
-  await admin.query('BEGIN');
-  await admin.query("SELECT pg_advisory_xact_lock(hashtext('revoke:' || $1))", ['I1']);
-  const revoking = store.recordRevocation(revocation('r1'));
-  revoking.catch(() => undefined);
-  const pid = await eventually(async () => {
-    const rows = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'");
-    return rows.rows[0]?.pid;
-  }, 'the store waiting for the lock');
+  const { pid } = await revocationWaiting(store, admin, 'r1');
   // …when its replica vanishes: the server gets the lock, answers into the void and waits for a
   // next statement that never comes, holding the lock and the approval's rows.
   relay.silence();
