@@ -82,9 +82,18 @@ export type PostgresTimeouts = typeof TIMEOUTS;
 
 /** pg's error for a statement unanswered within `query_timeout`. */
 const isSilence = (error: unknown) => error instanceof Error && error.message === 'Query read timeout';
-/** pg-pool's errors for no connection within `connectionTimeoutMillis`: none free, or a new one unanswered. */
-const isConnectTimeout = (error: unknown) =>
-  error instanceof Error && (error.message === 'timeout exceeded when trying to connect' || error.message === 'Connection terminated due to connection timeout');
+
+/** A limit of TIMEOUTS ran out; `what` says which, for a sentence about the database. */
+export class PostgresTimeout extends Error {
+  constructor(
+    where: string,
+    readonly what: string,
+    cause: unknown,
+  ) {
+    super(`PostgreSQL at ${where} ${what}`, { cause });
+    this.name = 'PostgresTimeout';
+  }
+}
 
 const freshTeam = (t: string, nowParam: string) =>
   `${t}status = 'pending' AND ${t}audience = 'team' AND ${t}attempts = 0 AND ${t}next_attempt_at <= ${nowParam}`;
@@ -203,7 +212,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         resolveStarted();
       } catch (error) {
         if (error instanceof SchemaError) return rejectStarted(error);
-        lastProblem = `cannot reach PostgreSQL at ${where}: ${describeError(error)}`;
+        lastProblem = `cannot reach PostgreSQL at ${where}: ${error instanceof PostgresTimeout ? error.what : describeError(error)}`;
         const wait = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(attempt, 16));
         attempt++;
         options.log?.error(lastProblem, { database: where, retryInMs: wait });
@@ -230,8 +239,11 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
 
   /** pg's timeouts, said in the terms of this store and naming the database. */
   function silenced(error: unknown): unknown {
-    if (isSilence(error)) return new Error(`PostgreSQL at ${where} did not answer within ${limits.silenceMs} ms; connection dropped`, { cause: error });
-    if (isConnectTimeout(error)) return new Error(`PostgreSQL at ${where}: no connection within ${limits.connectMs} ms`, { cause: error });
+    if (!(error instanceof Error)) return error;
+    if (isSilence(error)) return new PostgresTimeout(where, `did not answer within ${limits.silenceMs} ms; connection dropped`, error);
+    // pg-pool: a new connection not set up in time, or none of the pool's free in time.
+    if (error.message === 'Connection terminated due to connection timeout') return new PostgresTimeout(where, `did not accept a connection within ${limits.connectMs} ms`, error);
+    if (error.message === 'timeout exceeded when trying to connect') return new PostgresTimeout(where, `had no connection free within ${limits.connectMs} ms: every one of the pool's is in use`, error);
     return error;
   }
 
@@ -239,7 +251,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   async function probe<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`PostgreSQL at ${where} did not answer within ${limits.probeMs} ms`)), limits.probeMs);
+      timer = setTimeout(() => reject(new PostgresTimeout(where, `did not answer within ${limits.probeMs} ms`, undefined)), limits.probeMs);
     });
     work.catch(() => undefined); // settled later, unheard, once the probe gave up
     try {

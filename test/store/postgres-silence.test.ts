@@ -49,7 +49,7 @@ it('a statement on a silent connection fails after the silence limit, in words; 
   const [revoking, waiting] = await Promise.all([timed(store.recordRevocation(revocation('r1'))), timed(store.recordEvent({ ...approval, eventId: 'e2' }, []))]);
   expect(revoking.error?.message).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+\/bot_test_\w+ did not answer within 600 ms; connection dropped$/);
   expect(revoking.ms).toBeLessThan(600 + 500);
-  expect(waiting.error?.message).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+\/bot_test_\w+: no connection within 600 ms$/);
+  expect(waiting.error?.message).toMatch(/^PostgreSQL at 127\.0\.0\.1:\d+\/bot_test_\w+ had no connection free within 600 ms: every one of the pool's is in use$/);
 
   relay.failOver();
   // The silent connection is not handed out again: Feishu's next push of the revocation goes
@@ -101,4 +101,24 @@ it('a replica that vanishes inside a transaction does not keep its locks: the se
   await admin.query('BEGIN');
   expect((await admin.query<{ got: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('revoke:' || $1)) AS got", ['I1'])).rows[0]!.got).toBe(true);
   await admin.query('ROLLBACK');
+});
+
+it('a database silent at start: one line with host and cause per attempt, ready once it answers', async () => {
+  const db = await freshDatabase();
+  cleanups.push(db.drop);
+  const relay = await postgresRelay(db.url);
+  await relay.listen();
+  relay.silence();
+  const errors: string[] = [];
+  const log = { error: (message: string) => errors.push(message), warn: () => undefined, info: () => undefined, debug: () => undefined };
+  const store = openPostgresStore(relay.url, { log: log as never, timeouts: SHORT, retry: { baseMs: 100, maxMs: 100 } });
+  cleanups.push(() => store.close());
+  cleanups.push(() => relay.close());
+  await store.started;
+  expect(store.isReady()).toBe(false);
+  expect(errors[0]).toMatch(/^cannot reach PostgreSQL at 127\.0\.0\.1:\d+\/bot_test_\w+: did not accept a connection within 600 ms$/);
+  await expect(store.checkWritable()).rejects.toThrow(/^database not ready: cannot reach PostgreSQL at .* did not accept a connection within 600 ms$/);
+  relay.failOver();
+  await eventually(() => store.isReady(), 'ready once PostgreSQL answers', 5000);
+  expect(await store.recordEvent(approval, card)).toBe('stored');
 });
