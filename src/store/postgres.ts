@@ -34,7 +34,7 @@ export interface PostgresStoreOptions {
   /** Backoff between connection attempts at start. */
   retry?: { baseMs: number; maxMs: number };
   poolSize?: number;
-  /** Shorter limits, for tests. */
+  /** Other limits than TIMEOUTS: shorter in tests, none (0) for the CLI. */
   timeouts?: Partial<PostgresTimeouts>;
 }
 
