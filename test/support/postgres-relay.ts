@@ -21,8 +21,6 @@ export async function postgresRelay(target: string): Promise<PostgresRelay> {
   const to = new URL(target);
   const port = await freePort();
   const sockets = new Set<Socket>();
-  /** Connections that lead nowhere: held open, their bytes never passed on. */
-  const dead = new Set<Socket>();
   const live: Array<{ client: Socket; upstream: Socket }> = [];
   let silent = false;
   let server: Server | undefined;
@@ -31,10 +29,10 @@ export async function postgresRelay(target: string): Promise<PostgresRelay> {
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
   };
+  /** A connection that leads nowhere: held open, its bytes never passed on (closed with the rest). */
   const hang = (s: Socket) => {
     s.unpipe();
     s.pause();
-    dead.add(s);
   };
   const listen = () =>
     new Promise<void>((resolve) => {
@@ -70,7 +68,6 @@ export async function postgresRelay(target: string): Promise<PostgresRelay> {
     },
     async close() {
       for (const s of sockets) s.destroy();
-      dead.clear();
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
       server = undefined;
     },
