@@ -15,6 +15,7 @@ import { RETENTION_MS } from '../../src/store/retention.js';
 import { readiness } from '../support/bot-process.js';
 import { eventually, FAST_WORKER } from '../support/harness.js';
 import { freshDatabase } from '../support/postgres.js';
+import { senderSeenBy } from '../support/postgres-bots.js';
 import { storedApproval } from '../support/stored-events.js';
 
 /** An approval just past the retention period. */
@@ -52,16 +53,11 @@ describe('purging old events with several instances on PostgreSQL', () => {
     const purges = () => lines.filter((l) => l.msg === 'old events purged' || l.msg === 'purge: no event old enough' || l.msg === 'purge failed');
     return { name, bot, purges };
   }
-  const senderNamed = (bot: Bot) =>
-    eventually(async () => {
-      const sender = (await readiness(bot.url)).checks.sender?.sender;
-      return sender !== 'unknown yet' && (sender as string);
-    }, 'a sender chosen');
 
   it('only the sender purges; when it stops, the instance that takes over purges', async () => {
     const a = await instance('pod-a');
     const b = await instance('pod-b');
-    const first = await senderNamed(a.bot);
+    const first = await senderSeenBy(a.bot.url);
     const [sender, standby] = first === 'pod-a' ? [a, b] : [b, a];
 
     await store.recordEvent(old('ev_old_1'), []);

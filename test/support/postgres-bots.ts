@@ -13,6 +13,17 @@ import { burst, exactlyOnce } from './burst.js';
 import { eventually } from './harness.js';
 import { freshDatabase } from './postgres.js';
 
+/** A push as Feishu makes it: encrypted and signed with the sandbox app's key. */
+const push = (webhook: string, event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey });
+
+/** The sender the instance at `base` names, once it is ready and one is chosen. */
+export const senderSeenBy = (base: string, timeoutMs = 5000) =>
+  eventually(async () => {
+    const r = await readiness(base);
+    const sender = r.checks.sender?.sender;
+    return r.ready && sender !== 'unknown yet' && (sender as string);
+  }, 'ready, a sender chosen', timeoutMs);
+
 /** `limits`: what the sandbox enforces (Feishu's by default). */
 export function postgresBots(options: { limits?: SandboxLimits } = {}) {
   let sandbox: Sandbox | undefined;
@@ -59,14 +70,8 @@ export function postgresBots(options: { limits?: SandboxLimits } = {}) {
       return { bot, port, base: `http://127.0.0.1:${port}`, webhook: `http://127.0.0.1:${port}${WEBHOOK_PATH}` };
     },
     ready: readiness,
-    /** The sender the instance at `base` names, once it is ready and one is chosen. */
-    senderSeenBy: (base: string, timeoutMs = 5000) =>
-      eventually(async () => {
-        const r = await readiness(base);
-        const sender = r.checks.sender?.sender;
-        return r.ready && sender !== 'unknown yet' && (sender as string);
-      }, 'ready, a sender chosen', timeoutMs),
-    push: (webhook: string, event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey }),
+    senderSeenBy,
+    push,
     /**
      * A spell of the database refusing writes, as the bot at `base` lives through it: an approval
      * is delivered; `refuse()` starts the spell; /readyz then says so (503, its reason containing
@@ -77,9 +82,8 @@ export function postgresBots(options: { limits?: SandboxLimits } = {}) {
       { base, webhook }: { base: string; webhook: string },
       spell: { eventIds: string; refuse: () => Promise<void>; allow: () => Promise<void>; says: string; reason: RegExp; unreadyWithinMs?: number; readyWithinMs?: number },
     ) {
-      const push = (event: unknown) => pushEvent(webhook, event, { encryptKey: SANDBOX_APP.encryptKey });
       const [before, during] = burst(2, 2, spell.eventIds);
-      expect((await push(before)).status).toBe(200);
+      expect((await push(webhook, before)).status).toBe(200);
       await eventually(() => sandbox!.messages.length === 2, 'the first approval delivered');
 
       await spell.refuse();
@@ -94,12 +98,12 @@ export function postgresBots(options: { limits?: SandboxLimits } = {}) {
       );
       expect(unready.checks.database).toMatchObject({ ok: false, reason: expect.stringMatching(spell.reason) });
       expect((await fetch(`${base}/readyz`)).status).toBe(503);
-      expect((await push(during)).status).toBe(503);
+      expect((await push(webhook, during)).status).toBe(503);
 
       await spell.allow();
       await eventually(async () => (await readiness(base)).ready, '/readyz ready again', spell.readyWithinMs ?? 10_000);
       // Feishu pushes the refused event again.
-      await eventually(async () => (await push(during)).status === 200, 'the refused event stored on a retry', 10_000);
+      await eventually(async () => (await push(webhook, during)).status === 200, 'the refused event stored on a retry', 10_000);
       await eventually(() => exactlyOnce(sandbox!.messages, 2) || undefined, 'both approvals delivered once', 15_000);
     },
   };
