@@ -13,6 +13,7 @@ import { clockOff } from '../support/clock-off.js';
 import { eventually, sleep } from '../support/harness.js';
 import { postgresBots } from '../support/postgres-bots.js';
 import { postgresRelay as relay } from '../support/postgres-relay.js';
+import { storedApproval } from '../support/stored-events.js';
 
 const pg_ = postgresBots();
 const { database, instance, ready, push } = pg_;
@@ -148,9 +149,7 @@ describe('the CLI on PostgreSQL', () => {
     const url = await database();
     const store = openPostgresStore(url);
     await store.started;
-    await store.recordEvent({ eventId: 'e1', eventType: 'attendance_remedy', kind: 'remedy', instanceCode: 'I1', status: 'accepted', payload: '{}', receivedAt: 1 }, [
-      { audience: 'team', receiveIdType: 'chat_id', receiveId: 'oc_1', uuid: 'u1' },
-    ]);
+    await store.recordEvent(storedApproval('e1', 1), [{ audience: 'team', receiveIdType: 'chat_id', receiveId: 'oc_1', uuid: 'u1' }]);
     await store.pool.query("UPDATE deliveries SET status = 'dead'");
     await store.close();
     // A re-queue slower than the bot's limit: here it waits on a row another session holds.
