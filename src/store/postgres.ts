@@ -84,7 +84,7 @@ export type PostgresTimeouts = typeof TIMEOUTS;
 const isSilence = (error: unknown) => error instanceof Error && error.message === 'Query read timeout';
 
 /** A limit of TIMEOUTS ran out; `what` says which, for a sentence about the database. */
-export class PostgresTimeout extends Error {
+class PostgresTimeout extends Error {
   constructor(
     where: string,
     readonly what: string,

@@ -28,7 +28,7 @@ async function storeBehindRelay() {
   const admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
   cleanups.push(() => admin.end());
-  return { db, relay, store, admin };
+  return { relay, store, admin };
 }
 
 const timed = async <T>(work: Promise<T>) => {
