@@ -47,6 +47,7 @@ describe('PostgreSQL gone silent', () => {
     await eventually(() => exactlyOnce(pg_.sandbox.messages, 1) || undefined, 'the first approval delivered');
 
     link.silence();
+    const silencedAt = Date.now();
     // Each replica's probe answers, and says the database does not.
     for (const { base } of pods) {
       const unready = await eventually(async () => {
@@ -61,6 +62,7 @@ describe('PostgreSQL gone silent', () => {
     const pushedAt = Date.now();
     expect(await push(pods[1]!.webhook, events[1], 15_000)).toBe(503);
     expect(Date.now() - pushedAt).toBeLessThan(TIMEOUTS.silenceMs + 2000);
+    expect(pushedAt - silencedAt).toBeLessThan(15_000);
 
     link.failOver();
     const failedOverAt = Date.now();
