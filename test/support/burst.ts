@@ -50,9 +50,19 @@ export function sightings(messages: readonly SandboxMessage[]) {
   return { dm, chat, chatMessages };
 }
 
+/** What keeps the codes 0..count-1 from being seen exactly once in DMs and once in chats ('' when nothing). */
+export function deliveryProblems(messages: readonly SandboxMessage[], count: number): string {
+  const { dm, chat } = sightings(messages);
+  const problems: string[] = [];
+  for (const [where, seen] of [['DM', dm], ['chat', chat]] as const) {
+    const wrong = Array.from({ length: count }, (_, i) => codeOf(i)).filter((code) => seen.get(code) !== 1);
+    if (wrong.length > 0) problems.push(`${where}: ${wrong.map((code) => `${code} ×${seen.get(code) ?? 0}`).join(', ')}`);
+    if (seen.size > count) problems.push(`${where}: ${seen.size - count} unexpected codes`);
+  }
+  return problems.join('; ');
+}
+
 /** True when every code 0..count-1 was seen exactly once in DMs and exactly once in chats. */
 export function exactlyOnce(messages: readonly SandboxMessage[], count: number): boolean {
-  const { dm, chat } = sightings(messages);
-  for (let i = 0; i < count; i++) if (dm.get(codeOf(i)) !== 1 || chat.get(codeOf(i)) !== 1) return false;
-  return dm.size === count && chat.size === count;
+  return deliveryProblems(messages, count) === '';
 }
