@@ -11,7 +11,8 @@
 // Gone silent mid-run (its host died, a partition, a fail-over that moved the address): no error
 // ever arrives on the open connections, and without a limit every statement on them waited for
 // TCP to give up, ~15 min. Every statement therefore has a deadline on both ends (see TIMEOUTS).
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { silentLogger, type Logger } from '../log.js';
 import { describeError } from '../feishu/sdk-logger.js';
 import { migratePostgres, postgresVersion, POSTGRES_SCHEMA_VERSION, type PostgresMigrationResult } from './postgres-schema.js';
@@ -59,10 +60,15 @@ export function describePostgresUrl(url: string): string {
   }
 }
 
+// pg is loaded when a PostgreSQL store opens, not with this module: a bot or CLI on SQLite would
+// otherwise pay ~50 ms of CPU at every start for a client it never uses.
+let pgModule: typeof pg | undefined;
+const loadPg = (): typeof pg => (pgModule ??= createRequire(import.meta.url)('pg') as typeof pg);
+
 // BIGINT columns hold epoch milliseconds and ids, far inside Number's exact range.
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === 20 ? (value: string) => Number(value) : loadPg().types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /**
@@ -128,7 +134,7 @@ function deliveryArrays(rows: ReadonlyArray<{ eventId: string; delivery: NewDeli
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): PostgresStore {
   const where = describePostgresUrl(url);
   const limits = { ...TIMEOUTS, ...options.timeouts };
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: url,
     max: options.poolSize ?? 10,
     types,

@@ -10,8 +10,9 @@ import { pushEvent } from '../../src/sandbox/feishu-push.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
-import { spawnBot } from '../support/bot-process.js';
+import { botEnv, runCli, spawnBot, spawnScript } from '../support/bot-process.js';
 import { APP, eventually } from '../support/harness.js';
+import { onTerminal, withoutColours } from '../support/terminal.js';
 
 describe('the bot process', () => {
   let sandbox: Sandbox;
@@ -100,5 +101,51 @@ describe('the bot process', () => {
     ]);
     child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
+  });
+
+  it('on a terminal, writes readable lines rather than JSON, and exits 0 on Ctrl-C', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'bot-cwd-'));
+    const settings = { FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, FEISHU_DOMAIN: sandbox.url, PORT: '0' };
+    const terminal = onTerminal([process.execPath, join(import.meta.dirname, '../../dist/main.js')], botEnv(settings), cwd);
+    child = terminal;
+    let output = '';
+    terminal.stdout!.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((r) => terminal.on('exit', (code) => r(code)));
+    await eventually(() => withoutColours(output).includes('bot listening'), 'the listening line on the terminal');
+    terminal.stdin!.write('\x03');
+    expect(await exited).toBe(0);
+    const text = withoutColours(output);
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: bot listening$/m);
+    expect(text).toMatch(/^\s+eventMode: "webhook"$/m);
+    expect(text).toMatch(/INFO: stopped\s+signal: "SIGINT"/);
+    expect(text).not.toContain('{"level"');
+    expect(output).toContain('\x1b['); // coloured
+  });
+
+  it('on SQLite, loads neither the PostgreSQL client nor the terminal formatter; the CLI on PostgreSQL loads the client', async () => {
+    // NODE_DEBUG=module makes Node name every CommonJS module it loads, on stderr.
+    const loaded = (stderr: string) => ({ pg: /node_modules[\\/]pg[\\/]/.test(stderr), pretty: /node_modules[\\/]pino-pretty[\\/]/.test(stderr) });
+    const cwd = mkdtempSync(join(tmpdir(), 'bot-cwd-'));
+    const bot = spawnScript('main.js', [], { FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, FEISHU_DOMAIN: sandbox.url, PORT: '0', NODE_DEBUG: 'module' }, cwd);
+    child = bot;
+    let stdout = '';
+    let stderr = '';
+    bot.stdout!.on('data', (d) => (stdout += d));
+    bot.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => bot.on('exit', (code) => r(code)));
+    await eventually(() => stdout.includes('"bot listening"'), 'the bot listening');
+    bot.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(loaded(stderr)).toEqual({ pg: false, pretty: false });
+    expect(stderr).toMatch(/node_modules[\\/]better-sqlite3[\\/]/); // the observation works
+
+    const sqliteCli = await runCli(['deliveries'], { DATABASE_URL: `file:${join(cwd, 'data/bot.sqlite')}`, NODE_DEBUG: 'module' });
+    expect(sqliteCli.code).toBe(0);
+    expect(loaded(sqliteCli.stderr)).toEqual({ pg: false, pretty: false });
+
+    // An unreachable server is enough: the client is loaded to try it.
+    const postgresCli = await runCli(['deliveries'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', NODE_DEBUG: 'module' });
+    expect(postgresCli.code).not.toBe(0);
+    expect(loaded(postgresCli.stderr)).toEqual({ pg: true, pretty: false });
   });
 });
