@@ -8,6 +8,7 @@ import { FEISHU_RATE_LIMITS, type RateLimits } from './delivery/rate-limit.js';
 import { LEVELS, type Level } from './log.js';
 import { emptyConfigFile, parseConfigFile, type BuilderTemplate, type TemplateKey } from './config-file.js';
 import { CHAT_ID, TEAM_ROUTING_MODES, teamRoutingMode, type Routing, type TeamRoutingMode } from './routing.js';
+import { namedIn } from './store/postgres-url.js';
 
 export interface DeliverySettings {
   concurrency: number;
@@ -141,9 +142,21 @@ export function databaseFrom(env: NodeJS.ProcessEnv): DatabaseSetting {
   const databaseUrl = nonEmpty(env, 'DATABASE_URL') ?? 'file:./data/bot.sqlite';
   const file = /^file:(.+)$/.exec(databaseUrl);
   if (file) return { engine: 'sqlite', path: file[1]! };
-  if (/^postgres(ql)?:\/\/[^/]/.test(databaseUrl)) return { engine: 'postgres', url: databaseUrl };
+  const expected = 'expected file:<path to the SQLite file> or postgres://user:password@host:5432/database';
   // The value may hold a password: say what it starts with, not all of it.
-  throw new ConfigError('DATABASE_URL', 'expected file:<path to the SQLite file> or postgres://user:password@host:5432/database', `${databaseUrl.slice(0, 12)}…`);
+  const shown = `${databaseUrl.slice(0, 12)}…`;
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    let named: ReturnType<typeof namedIn>;
+    try {
+      named = namedIn(databaseUrl);
+    } catch {
+      throw new ConfigError('DATABASE_URL', `${expected} (not a URL node-postgres can read)`, shown);
+    }
+    // Neither a host nor a database: a URL cut short rather than one meant to take every default.
+    if (!named.host && !named.database) throw new ConfigError('DATABASE_URL', expected, shown);
+    return { engine: 'postgres', url: databaseUrl };
+  }
+  throw new ConfigError('DATABASE_URL', expected, shown);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -237,11 +250,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
 export function secretsOf(config: Config): string[] {
   let databasePassword: string | undefined;
   if (config.database.engine === 'postgres') {
-    try {
-      databasePassword = decodeURIComponent(new URL(config.database.url).password) || undefined;
-    } catch {
-      databasePassword = undefined;
-    }
+    // In the URL's user part or its ?password= (databaseFrom checked that pg can read it).
+    databasePassword = namedIn(config.database.url).password;
   }
   return [config.appSecret, config.encryptKey, config.verificationToken, config.metricsToken, databasePassword].filter((s): s is string => !!s);
 }

@@ -94,6 +94,16 @@ describe('settings', () => {
   });
 
   it.each([
+    ['postgres://bot:p%40ss@/bot?host=/run/postgresql', 'p@ss'],
+    ['postgresql:///bot?host=/var/run/postgresql&user=bot&password=in-the-query', 'in-the-query'],
+    ['postgres://%2Frun%2Fpostgresql/bot', undefined],
+  ])('takes %s (PostgreSQL on a Unix socket) and keeps its password out of the logs', (url, password) => {
+    const config = loadConfig({ FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718', FEISHU_APP_SECRET: 'app-secret', DATABASE_URL: url });
+    expect(config.database).toEqual({ engine: 'postgres', url });
+    expect(secretsOf(config)).toEqual(password ? ['app-secret', password] : ['app-secret']);
+  });
+
+  it.each([
     [{ FEISHU_APP_ID: '' }, 'Invalid setting FEISHU_APP_ID: required'],
     [{ FEISHU_APP_ID: 'app123' }, 'Invalid setting FEISHU_APP_ID: expected an App ID like cli_'],
     [{ FEISHU_APP_SECRET: ' ' }, 'Invalid setting FEISHU_APP_SECRET: required'],
@@ -103,6 +113,7 @@ describe('settings', () => {
     [{ DATABASE_POOL_SIZE: '500' }, 'Invalid setting DATABASE_POOL_SIZE: expected a whole number from 2 to 100, got "500"'],
     [{ DATABASE_URL: 'mysql://u:secret@db/bot' }, 'Invalid setting DATABASE_URL: expected file:<path to the SQLite file> or postgres://user:password@host:5432/database, got "mysql://u:se…"'],
     [{ DATABASE_URL: 'postgres://' }, 'Invalid setting DATABASE_URL: expected file:<path'],
+    [{ DATABASE_URL: 'postgres://bot:secret@db:port/bot' }, 'Invalid setting DATABASE_URL: expected file:<path to the SQLite file> or postgres://user:password@host:5432/database (not a URL node-postgres can read), got "postgres://b…"'],
     [{ TIMEZONE: 'Asia/Atlantis' }, 'Invalid setting TIMEZONE: expected an IANA time zone'],
     [{ NOTIFY_CHAT_IDS: 'oc_a,team-chat' }, 'Invalid setting NOTIFY_CHAT_IDS: expected comma-separated chat ids like oc_…, got "team-chat"'],
     [{ FEISHU_DOMAIN: 'ftp://x' }, 'Invalid setting FEISHU_DOMAIN: expected an http or https URL'],

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { silentLogger, type Logger } from '../log.js';
 import { describeError } from '../feishu/sdk-logger.js';
+import { describePostgresUrl } from './postgres-url.js';
 import { migratePostgres, postgresVersion, POSTGRES_SCHEMA_VERSION, type PostgresMigrationResult } from './postgres-schema.js';
 import { SchemaError } from './sqlite-schema.js';
 import { editUuid, planRevocation, revokedFirstReason, unknownInstanceReason, type RevocableRow } from './revocation-plan.js';
@@ -48,16 +49,6 @@ export interface PostgresStore extends Store {
   readonly clock: DatabaseClock;
   /** The pool, for the sender lease. */
   readonly pool: pg.Pool;
-}
-
-/** host:port/database of a URL, without user or password: for messages. */
-export function describePostgresUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
-  } catch {
-    return 'PostgreSQL (unparsable DATABASE_URL)';
-  }
 }
 
 // pg is loaded when a PostgreSQL store opens, not with this module: a bot or CLI on SQLite would
