@@ -150,7 +150,7 @@ export function databaseFrom(env: NodeJS.ProcessEnv): DatabaseSetting {
     try {
       named = namedIn(databaseUrl);
     } catch {
-      throw new ConfigError('DATABASE_URL', `${expected} (not a URL node-postgres can read)`, shown);
+      throw new ConfigError('DATABASE_URL', `${expected} (not a URL node-postgres can read: percent-encode # / ? in the password as %23 %2F %3F)`, shown);
     }
     // Neither a host nor a database: a URL cut short rather than one meant to take every default.
     if (!named.host && !named.database) throw new ConfigError('DATABASE_URL', expected, shown);

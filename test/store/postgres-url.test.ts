@@ -25,6 +25,11 @@ describe('a PostgreSQL URL', () => {
     'postgresql:///bot?host=/var/run/postgresql&port=5433&user=bot&password=pw',
     'postgres://%2Frun%2Fpostgresql/bot',
     'postgres://bot@[::1]:5433/bot',
+    // Passwords typed as they are, which pg still reads:
+    'postgres://bot:my pass@db/bot',
+    'postgres://bot:100%sure@db/bot',
+    'postgres://bot:p@ss@db/bot',
+    'postgres://bot:%41%zz@db/bot', // an escape beside a lone %: pg decodes the one and keeps the other
   ])('%s names the host, port, database, user and password that pg connects with', (url) => {
     const ours = parsePostgresUrl(url, NO_ENV);
     const pgs = parse(url);
@@ -43,9 +48,11 @@ describe('a PostgreSQL URL', () => {
     expect(parsePostgresUrl('postgres://bot@db', { USER: 'root' })).toMatchObject({ database: 'bot' });
   });
 
-  it('cannot be described when pg could not read it either, and says so without repeating it', () => {
-    const url = 'postgres://bot:secret@db:port/bot';
-    expect(() => parse(url)).toThrow();
-    expect(describePostgresUrl(url)).toBe('PostgreSQL (unparsable DATABASE_URL)');
-  });
+  it.each(['postgres://bot:secret@db:port/bot', 'postgres://bot:pa#ss@db/bot', 'postgres://bot:pa/ss@db/bot'])(
+    '%s cannot be described when pg could not read it either, and is not repeated',
+    (url) => {
+      expect(() => parse(url)).toThrow();
+      expect(describePostgresUrl(url)).toBe('PostgreSQL (unparsable DATABASE_URL)');
+    },
+  );
 });
