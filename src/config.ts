@@ -66,7 +66,6 @@ export class ConfigError extends Error {
   }
 }
 
-
 const DOMAINS: Record<string, { url: string; brand: Brand }> = {
   feishu: { url: 'https://open.feishu.cn', brand: 'feishu' },
   lark: { url: 'https://open.larksuite.com', brand: 'lark' },
@@ -154,6 +153,14 @@ export function databaseFrom(env: NodeJS.ProcessEnv): DatabaseSetting {
     }
     // Neither a host nor a database: a URL cut short rather than one meant to take every default.
     if (!named.host && !named.database) throw new ConfigError('DATABASE_URL', expected, shown);
+    // libpq's list of hosts to fail over between; node-postgres would look the whole list up as one name.
+    if (named.host?.includes(',')) {
+      throw new ConfigError(
+        'DATABASE_URL',
+        `expected one host: node-postgres does not take libpq's list of several (${named.host}); give the primary's address (a managed endpoint, or the virtual IP of Patroni or a proxy)`,
+        shown,
+      );
+    }
     return { engine: 'postgres', url: databaseUrl };
   }
   throw new ConfigError('DATABASE_URL', expected, shown);

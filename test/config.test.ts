@@ -114,6 +114,7 @@ describe('settings', () => {
     [{ DATABASE_URL: 'mysql://u:secret@db/bot' }, 'Invalid setting DATABASE_URL: expected file:<path to the SQLite file> or postgres://user:password@host:5432/database, got "mysql://u:se…"'],
     [{ DATABASE_URL: 'postgres://' }, 'Invalid setting DATABASE_URL: expected file:<path'],
     [{ DATABASE_URL: 'postgres://bot:secret@db:port/bot' }, 'Invalid setting DATABASE_URL: expected file:<path to the SQLite file> or postgres://user:password@host:5432/database (not a URL node-postgres can read: percent-encode # / ? in the password as %23 %2F %3F), got "postgres://b…"'],
+    [{ DATABASE_URL: 'postgres://bot@db1,db2/bot?target_session_attrs=read-write' }, "Invalid setting DATABASE_URL: expected one host: node-postgres does not take libpq's list of several (db1,db2); give the primary's address"],
     [{ DATABASE_URL: 'postgres://bot:pa#ss@db/bot' }, '(not a URL node-postgres can read: percent-encode # / ? in the password as %23 %2F %3F), got "postgres://b…"'],
     [{ TIMEZONE: 'Asia/Atlantis' }, 'Invalid setting TIMEZONE: expected an IANA time zone'],
     [{ NOTIFY_CHAT_IDS: 'oc_a,team-chat' }, 'Invalid setting NOTIFY_CHAT_IDS: expected comma-separated chat ids like oc_…, got "team-chat"'],
