@@ -91,16 +91,29 @@ const canListen = (port: number) =>
     server.listen(port, () => server.close(() => resolveFree(true)));
   });
 
+/** Ports this process handed out: a process it started may not have bound its port yet. */
+const handedOut = new Set<number>();
+/** Slices of the range, one per vitest worker at a time (VITEST_POOL_ID is 1 to maxWorkers). */
+const SLICES = 16;
+
 /**
  * A port for a process the test starts, free now. Taken below the ephemeral range: a port there
  * (what listen(0) gives) can be taken, before the process binds it, as the local end of any
- * outgoing connection on the machine — a test's bot once failed with EADDRINUSE that way.
+ * outgoing connection on the machine — a test's bot once failed with EADDRINUSE that way. Each
+ * worker draws from its own slice of the range and never hands a port out twice: two workers (or
+ * two tests of one) once drew the same free port, and the later of the two bots to bind it failed.
  */
 export async function freePort(): Promise<number> {
   const below = ephemeralPortsFrom();
+  const span = Math.floor((below - 10_000) / SLICES);
+  const from = 10_000 + (Number(process.env.VITEST_POOL_ID ?? 0) % SLICES) * span;
   for (let attempt = 0; attempt < 100; attempt++) {
-    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
-    if (await canListen(port)) return port;
+    const port = from + Math.floor(Math.random() * span);
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
-  throw new Error(`no free port found between 10000 and ${below}`);
+  throw new Error(`no free port found between ${from} and ${from + span}`);
 }
