@@ -110,7 +110,8 @@ async function existingStore(): Promise<{ store: Store; now: () => number }> {
   await store.started; // a wrong schema throws here
   if (!store.isReady()) {
     await store.close();
-    throw new UsageError(`cannot reach PostgreSQL at ${describePostgresUrl(database.url)} (DATABASE_URL)`);
+    // A server that cannot be reached or refuses is no usage error: one line, without the usage.
+    throw new Error(`${store.problem() ?? `cannot reach PostgreSQL at ${describePostgresUrl(database.url)}`} (DATABASE_URL)`);
   }
   return { store, now: store.clock.now };
 }

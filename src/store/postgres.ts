@@ -45,10 +45,33 @@ export interface PostgresStore extends Store {
   readonly started: Promise<void>;
   /** Whether the schema is in place and operations can run. */
   isReady(): boolean;
+  /** Why it is not ready, as logged: what the last attempt to connect and migrate ran into. */
+  problem(): string | undefined;
   /** The database's clock, read at start and every 10 s: the one all instances keep time by. */
   readonly clock: DatabaseClock;
   /** The pool, for the sender lease. */
   readonly pool: pg.Pool;
+}
+
+/** What an operator can do about a server's refusal at start, by SQLSTATE. */
+const REFUSAL_HINTS: Record<string, string> = {
+  // Since PostgreSQL 15 only the database's owner may create tables in its schema public.
+  '42501': "; the bot's user must own the database (ALTER DATABASE … OWNER TO …) or hold CREATE on its schema public",
+  '3D000': "; create it, owned by the bot's user",
+  '28P01': '; check the password in DATABASE_URL',
+  '28000': "; the server's pg_hba.conf does not let this user in from here",
+};
+
+/** The line logged (and /readyz's reason) for a failed attempt to connect and migrate. */
+function startProblem(where: string, error: unknown): string {
+  if (error instanceof PostgresTimeout) return `cannot reach PostgreSQL at ${where}: ${error.what}`;
+  // The server answered and said no (pg's DatabaseError carries its SQLSTATE and severity): the
+  // network is fine, the set-up is not.
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  if (error instanceof Error && typeof code === 'string' && typeof severity === 'string') {
+    return `PostgreSQL at ${where} refused the bot: ${error.message} (SQLSTATE ${code})${REFUSAL_HINTS[code] ?? ''}`;
+  }
+  return `cannot reach PostgreSQL at ${where}: ${describeError(error)}`;
 }
 
 // pg is loaded when a PostgreSQL store opens, not with this module: a bot or CLI on SQLite would
@@ -209,7 +232,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         resolveStarted();
       } catch (error) {
         if (error instanceof SchemaError) return rejectStarted(error);
-        lastProblem = `cannot reach PostgreSQL at ${where}: ${error instanceof PostgresTimeout ? error.what : describeError(error)}`;
+        lastProblem = startProblem(where, error);
         const wait = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(attempt, 16));
         attempt++;
         options.log?.error(lastProblem, { database: where, retryInMs: wait });
@@ -346,6 +369,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     clock,
     started,
     isReady: () => ready,
+    problem: () => (ready ? undefined : lastProblem),
 
     recordEvents,
     recordEvent: async (event, deliveries) => (await recordEvents([{ event, deliveries }]))[0]!,
