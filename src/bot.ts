@@ -63,7 +63,7 @@ export async function startBot({ config, log, hostname, worker: workerOptions, r
     if (givenStore) store = givenStore;
     else if (database.engine === 'postgres') {
       // Several instances share it. Unreachable now: it keeps trying while the bot serves 503s.
-      store = postgres = openPostgresStore(database.url, { log, poolSize: config.databasePoolSize });
+      store = postgres = openPostgresStore(database.url, { log, poolSize: config.databasePoolSize, applicationName: `feishu-approval-bot ${config.instanceId}` });
       await postgres.started;
     } else store = openSqliteStore(database.path);
   } catch (error) {

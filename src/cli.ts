@@ -106,7 +106,7 @@ async function existingStore(): Promise<{ store: Store; now: () => number }> {
   // Without the bot's statement limits: re-queueing hundreds of thousands of dead deliveries after
   // a long outage takes longer than a push may; the operator can interrupt it.
   const timeouts = { statementMs: 0, silenceMs: 0 };
-  const store = openPostgresStore(database.url, { migrate: false, retry: { baseMs: 0, maxMs: 0 }, log: warnings, timeouts });
+  const store = openPostgresStore(database.url, { migrate: false, retry: { baseMs: 0, maxMs: 0 }, log: warnings, timeouts, applicationName: 'feishu-approval-bot cli' });
   await store.started; // a wrong schema throws here
   if (!store.isReady()) {
     await store.close();

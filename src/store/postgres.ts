@@ -38,6 +38,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Other limits than TIMEOUTS: shorter in tests, none (0) for the CLI. */
   timeouts?: Partial<PostgresTimeouts>;
+  /** What pg_stat_activity shows for this process's connections (an application_name in the URL wins). */
+  applicationName?: string;
 }
 
 export interface PostgresStore extends Store {
@@ -150,6 +152,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   const limits = { ...TIMEOUTS, ...options.timeouts };
   const pool = new (loadPg().Pool)({
     connectionString: url,
+    // A DBA looking at pg_stat_activity sees which replica holds which connection.
+    application_name: (options.applicationName ?? 'feishu-approval-bot').slice(0, 63),
     max: options.poolSize ?? 10,
     types,
     connectionTimeoutMillis: limits.connectMs,

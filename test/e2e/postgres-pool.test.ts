@@ -1,6 +1,6 @@
 // DATABASE_POOL_SIZE: a small managed PostgreSQL allows few connections, shared by every replica.
 // The bot as a process under a burst keeps to the number it is given, and still stores and sends
-// every event.
+// every event; each of its connections names the replica in pg_stat_activity.
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { burst, exactlyOnce, pushAll } from '../support/burst.js';
@@ -20,13 +20,15 @@ describe('DATABASE_POOL_SIZE', () => {
     // database too, and a look that caught one beside the bot's three counted 4 of 3.
     let most = 0;
     let busiest = '';
+    const names = new Set<string>();
     let watching = true;
     const watch = (async () => {
       while (watching) {
-        const { rows } = await watcher.query<{ pid: number; state: string | null }>(
-          "SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+        const { rows } = await watcher.query<{ pid: number; state: string | null; application_name: string }>(
+          "SELECT pid, state, application_name FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
         );
         if (rows.length > most) [most, busiest] = [rows.length, JSON.stringify(rows)];
+        for (const row of rows) names.add(row.application_name);
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
@@ -40,5 +42,7 @@ describe('DATABASE_POOL_SIZE', () => {
     }
     expect(most).toBeGreaterThanOrEqual(2); // it was watched while the bot worked
     expect(most, `the busiest look: ${busiest}`).toBeLessThanOrEqual(3);
+    // A DBA sees in pg_stat_activity which replica each connection belongs to.
+    expect([...names]).toEqual(['feishu-approval-bot pod-small']);
   }, 60_000);
 });
