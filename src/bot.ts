@@ -211,6 +211,10 @@ export async function startBot({ config, log, hostname, worker: workerOptions, r
     });
     metrics.sender(() => lease!.isSender());
     metrics.clockOffset(() => postgres!.clock.offsetMs());
+    metrics.databasePool(() => {
+      const pool = postgres!.pool;
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max };
+    });
     lease.start();
   } else {
     metrics.sender(() => true);

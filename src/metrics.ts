@@ -129,6 +129,36 @@ export function createMetrics(store: Pick<Store, 'outboxStats'>, credentials?: (
         },
       });
     },
+    /** PostgreSQL: this replica's connection pool, for sizing DATABASE_POOL_SIZE against the server's max_connections. */
+    databasePool(pool: () => { total: number; idle: number; waiting: number; max: number }) {
+      new Gauge({
+        name: 'approval_bot_database_connections',
+        help: "This replica's open connections to PostgreSQL, by state (busy: running a statement or a transaction)",
+        labelNames: ['state'] as const,
+        registers: [registry],
+        collect() {
+          const now = pool();
+          this.set({ state: 'idle' }, now.idle);
+          this.set({ state: 'busy' }, now.total - now.idle);
+        },
+      });
+      new Gauge({
+        name: 'approval_bot_database_connections_max',
+        help: 'DATABASE_POOL_SIZE: the most connections this replica opens',
+        registers: [registry],
+        collect() {
+          this.set(pool().max);
+        },
+      });
+      new Gauge({
+        name: 'approval_bot_database_connection_waiters',
+        help: 'Operations waiting for a free connection (all busy); often above 0: raise DATABASE_POOL_SIZE',
+        registers: [registry],
+        collect() {
+          this.set(pool().waiting);
+        },
+      });
+    },
   };
 }
 

@@ -12,7 +12,7 @@ const bots = postgresBots();
 describe('DATABASE_POOL_SIZE', () => {
   it('is the most connections a replica opens under a burst, and the burst is stored and sent in full', async () => {
     const url = await bots.database();
-    const { bot, webhook } = await bots.instance(url, 'pod-small', { DATABASE_POOL_SIZE: '3' });
+    const { bot, base, webhook } = await bots.instance(url, 'pod-small', { DATABASE_POOL_SIZE: '3' });
     await bot.ready;
     const watcher = new pg.Client({ connectionString: url });
     await watcher.connect();
@@ -32,16 +32,34 @@ describe('DATABASE_POOL_SIZE', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
+    // …and what the replica itself reports in /metrics meanwhile.
+    const gauge = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const reported = { most: 0, busy: 0, max: NaN, waiters: NaN };
+    const scraping = (async () => {
+      while (watching) {
+        const text = await (await fetch(`${base}/metrics`)).text();
+        const [idle, busy] = [gauge(text, 'approval_bot_database_connections\\{state="idle"\\}'), gauge(text, 'approval_bot_database_connections\\{state="busy"\\}')];
+        reported.most = Math.max(reported.most, idle + busy);
+        reported.busy = Math.max(reported.busy, busy);
+        reported.max = gauge(text, 'approval_bot_database_connections_max');
+        reported.waiters = gauge(text, 'approval_bot_database_connection_waiters');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
     try {
       await pushAll((event) => bots.push(webhook, event), burst(200, 20, 'ev_pool'), 20);
       await eventually(() => exactlyOnce(bots.sandbox.messages, 200) || undefined, 'every approval once in a DM and once in the chat', 30_000);
     } finally {
       watching = false;
-      await watch;
+      await Promise.all([watch, scraping]);
       await watcher.end();
     }
     expect(most).toBeGreaterThanOrEqual(2); // it was watched while the bot worked
     expect(most, `the busiest look: ${busiest}`).toBeLessThanOrEqual(3);
+    expect(reported.max).toBe(3);
+    expect(reported.waiters).toBeGreaterThanOrEqual(0);
+    expect(reported.busy).toBeGreaterThanOrEqual(1);
+    expect(reported.most).toBeLessThanOrEqual(3);
     // A DBA sees in pg_stat_activity which replica each connection belongs to.
     expect([...names]).toEqual(['feishu-approval-bot pod-small']);
   }, 60_000);
