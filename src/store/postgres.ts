@@ -62,6 +62,7 @@ const REFUSAL_HINTS: Record<string, string> = {
   '3D000': "; create it, owned by the bot's user",
   '28P01': '; check the password in DATABASE_URL',
   '28000': "; the server's pg_hba.conf does not let this user in from here",
+  '53300': "; every connection the server allows is taken: lower DATABASE_POOL_SIZE on the replicas, or raise the server's limit",
 };
 
 /** The line logged (and /readyz's reason) for a failed attempt to connect and migrate. */

@@ -1,5 +1,6 @@
 // A PostgreSQL server that answers but says no at start — a user who may not create the tables
-// (since PostgreSQL 15 only a database's owner may, by default), a database that does not exist:
+// (since PostgreSQL 15 only a database's owner may, by default), no connection left for it, a
+// database that does not exist:
 // the line logged says the server refused and what to do, not that it could not be reached, and
 // the store is ready by itself once the set-up is mended.
 import { randomBytes } from 'node:crypto';
@@ -53,6 +54,28 @@ it('a user who may not create the tables: one line per attempt says so and how t
   expect(infos).toContain('PostgreSQL reachable; the store is ready');
   expect(store.problem()).toBeUndefined();
   await store.checkWritable();
+});
+
+it('a server with no connection left for the bot: says so and what to lower; ready once one is free', async () => {
+  const db = await freshDatabase();
+  const role = `bot_user_${randomBytes(4).toString('hex')}`;
+  // A small managed server's max_connections, all taken: the role's own limit (superusers have none).
+  await admin(db.url, `CREATE ROLE ${role} LOGIN PASSWORD 'pw' CONNECTION LIMIT 0`, `ALTER DATABASE ${new URL(db.url).pathname.slice(1)} OWNER TO ${role}`);
+  cleanups.push(async () => {
+    await db.drop();
+    await admin(postgresServerUrl(), `DROP ROLE IF EXISTS ${role}`);
+  });
+  const asRole = new URL(db.url);
+  asRole.username = role;
+  asRole.password = 'pw';
+  const store = openPostgresStore(asRole.toString(), { retry: { baseMs: 50, maxMs: 200 } });
+  cleanups.push(() => store.close());
+  await store.started;
+  expect(store.problem()).toMatch(
+    /^PostgreSQL at \S+ refused the bot: too many connections for role "bot_user_\w+" \(SQLSTATE 53300\); every connection the server allows is taken: lower DATABASE_POOL_SIZE on the replicas, or raise the server's limit$/,
+  );
+  await admin(db.url, `ALTER ROLE ${role} CONNECTION LIMIT 5`);
+  await eventually(() => store.isReady(), 'ready once connections are allowed', 10_000);
 });
 
 it('the CLI on a database that does not exist says so, and what to do, in one line', async () => {
