@@ -1,8 +1,7 @@
 // A PostgreSQL server that answers but says no at start — a user who may not create the tables
 // (since PostgreSQL 15 only a database's owner may, by default), no connection left for it, a
-// database that does not exist:
-// the line logged says the server refused and what to do, not that it could not be reached, and
-// the store is ready by itself once the set-up is mended.
+// database that does not exist: the line logged says the server refused and what to do, not that
+// it could not be reached, and the store is ready by itself once the set-up is mended.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect, it } from 'vitest';
