@@ -1,5 +1,7 @@
 // Several instances on one PostgreSQL database, run as an operator runs them: processes behind a
 // round-robin, one of them killed with -9 while it sends.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-settings.js';
 import { leaveSeedEvent, remedySeedEvent, revertSeedEvent } from '../../src/sandbox/seed-events.js';
@@ -29,6 +31,11 @@ describe('several instances on one PostgreSQL database', () => {
     expect(ra.checks.sender!.sender).toBe(rb.checks.sender!.sender); // both name the same sender
     const metrics = await (await fetch(`${a.base}/metrics`)).text();
     expect(metrics).toMatch(/approval_bot_sender [01]/);
+    // Every metric the README names (its list and its alert rules) is one a replica exposes.
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const named = new Set(readme.match(/\bapproval_bot_\w+/g));
+    expect(named.size).toBeGreaterThan(10);
+    expect([...named].filter((name) => !new RegExp(`^(# TYPE )?${name}\\b`, 'm').test(metrics))).toEqual([]);
   }, 30_000);
 
   it('two instances given the same INSTANCE_ID still take turns sending, and /readyz of the standby says what to fix', async () => {
