@@ -17,6 +17,7 @@ import { freePort } from '../test/support/bot-process.js';
 import { burst, exactlyOnce, pushAll, sightings } from '../test/support/burst.js';
 import { freshDatabase as createDatabase } from '../test/support/postgres.js';
 import { closedLoop, quantile } from './closed-loop.js';
+import { ratioInterval } from './paired-ratio.js';
 import { cpuSeconds, events, fire, listening, startCommand, statCpuSeconds } from './ingest.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -277,6 +278,13 @@ async function main(): Promise<void> {
       `two/one throughput: ${median(ratios).toFixed(2)} (target ≥ 0.9; median of the rounds' ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}); ` +
         `p99 of two instances ${two.p99} ms (target ≤ 50 ms)`,
     );
+    const spread = ratioInterval(ratios);
+    if (spread) {
+      console.log(
+        `  the rounds' ratios: geometric mean ${spread.geometricMean.toFixed(2)}, 90 % interval ${spread.low.toFixed(2)}–${spread.high.toFixed(2)} ` +
+          `(how far these rounds pin the ratio down on this machine; a wide one is the machine's swings, not the bot's)`,
+      );
+    }
     console.log(
       `fail-over (kill -9 of the sender during ${FAILOVER_EVENTS} approvals, Feishu's limits enforced): sends resumed ${(over.resumedMs / 1000).toFixed(1)} s after the kill ` +
         `(target ≤ 10 s), lost ${over.lost}, doubled ${over.doubled}, limit errors ${over.limitErrors}, resends absorbed by uuid ${over.absorbed}`,
