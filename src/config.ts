@@ -8,7 +8,7 @@ import { FEISHU_RATE_LIMITS, type RateLimits } from './delivery/rate-limit.js';
 import { LEVELS, type Level } from './log.js';
 import { emptyConfigFile, parseConfigFile, type BuilderTemplate, type TemplateKey } from './config-file.js';
 import { CHAT_ID, TEAM_ROUTING_MODES, teamRoutingMode, type Routing, type TeamRoutingMode } from './routing.js';
-import { namedIn } from './store/postgres-url.js';
+import { isPostgresUrl, namedIn } from './store/postgres-url.js';
 
 export interface DeliverySettings {
   concurrency: number;
@@ -144,7 +144,7 @@ export function databaseFrom(env: NodeJS.ProcessEnv): DatabaseSetting {
   const expected = 'expected file:<path to the SQLite file> or postgres://user:password@host:5432/database';
   // The value may hold a password: say what it starts with, not all of it.
   const shown = `${databaseUrl.slice(0, 12)}…`;
-  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+  if (isPostgresUrl(databaseUrl)) {
     let named: ReturnType<typeof namedIn>;
     try {
       named = namedIn(databaseUrl);

@@ -24,9 +24,12 @@ const decode = (text: string) => {
   }
 };
 
+/** Whether DATABASE_URL names PostgreSQL (postgres:// or postgresql://), readable or not. */
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
+
 /** What a postgres:// or postgresql:// URL itself names; throws for anything else, and for a URL pg could not read. */
 export function namedIn(url: string): Partial<Omit<PostgresTarget, 'socket'>> {
-  if (!/^postgres(ql)?:\/\//i.test(url)) throw new Error('not a postgres:// or postgresql:// URL');
+  if (!isPostgresUrl(url)) throw new Error('not a postgres:// or postgresql:// URL');
   // As pg does: a space or a lone % (a password typed as it is) is encoded first.
   if (/ |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(url)) url = encodeURI(url).replace(/%25(\d\d)/g, '%$1');
   let parsed: URL;

@@ -10,7 +10,7 @@ import { pushEvent } from '../../src/sandbox/feishu-push.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/open-platform.js';
 import { remedySeedEvent } from '../../src/sandbox/seed-events.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
-import { botEnv, runCli, spawnBot, spawnScript } from '../support/bot-process.js';
+import { botEnv, runCli, spawnBot, watchBot } from '../support/bot-process.js';
 import { APP, eventually } from '../support/harness.js';
 import { onTerminal, withoutColours } from '../support/terminal.js';
 
@@ -108,34 +108,29 @@ describe('the bot process', () => {
     const settings = { FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, FEISHU_DOMAIN: sandbox.url, PORT: '0' };
     const terminal = onTerminal([process.execPath, join(import.meta.dirname, '../../dist/main.js')], botEnv(settings), cwd);
     child = terminal;
-    let output = '';
-    terminal.stdout!.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((r) => terminal.on('exit', (code) => r(code)));
-    await eventually(() => withoutColours(output).includes('bot listening'), 'the listening line on the terminal');
+    // (Its ready waits for a JSON line, which a terminal does not get: the pretty one is looked for.)
+    const { output, exited } = watchBot(terminal);
+    await eventually(() => withoutColours(output.stdout).includes('bot listening'), 'the listening line on the terminal');
     terminal.stdin!.write('\x03');
     expect(await exited).toBe(0);
-    const text = withoutColours(output);
+    const text = withoutColours(output.stdout);
     expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: bot listening$/m);
     expect(text).toMatch(/^\s+eventMode: "webhook"$/m);
     expect(text).toMatch(/INFO: stopped\s+signal: "SIGINT"/);
     expect(text).not.toContain('{"level"');
-    expect(output).toContain('\x1b['); // coloured
+    expect(output.stdout).toContain('\x1b['); // coloured
   });
 
   it('on SQLite, loads neither the PostgreSQL client nor the terminal formatter; the CLI on PostgreSQL loads the client', async () => {
     // NODE_DEBUG=module makes Node name every CommonJS module it loads, on stderr.
     const loaded = (stderr: string) => ({ pg: /node_modules[\\/]pg[\\/]/.test(stderr), pretty: /node_modules[\\/]pino-pretty[\\/]/.test(stderr) });
     const cwd = mkdtempSync(join(tmpdir(), 'bot-cwd-'));
-    const bot = spawnScript('main.js', [], { FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, FEISHU_DOMAIN: sandbox.url, PORT: '0', NODE_DEBUG: 'module' }, cwd);
-    child = bot;
-    let stdout = '';
-    let stderr = '';
-    bot.stdout!.on('data', (d) => (stdout += d));
-    bot.stderr!.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => bot.on('exit', (code) => r(code)));
-    await eventually(() => stdout.includes('"bot listening"'), 'the bot listening');
-    bot.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const bot = spawnBot({ FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, FEISHU_DOMAIN: sandbox.url, PORT: '0', NODE_DEBUG: 'module' }, cwd);
+    child = bot.child;
+    await bot.ready;
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
+    const stderr = bot.output.stderr;
     expect(loaded(stderr)).toEqual({ pg: false, pretty: false });
     expect(stderr).toMatch(/node_modules[\\/]better-sqlite3[\\/]/); // the observation works
 
