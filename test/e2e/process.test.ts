@@ -106,7 +106,9 @@ describe('the bot process', () => {
   it('on a terminal, writes readable lines rather than JSON, and exits 0 on Ctrl-C', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'bot-cwd-'));
     const settings = { FEISHU_APP_ID: APP.appId, FEISHU_APP_SECRET: APP.appSecret, FEISHU_DOMAIN: sandbox.url, PORT: '0' };
-    const terminal = onTerminal([process.execPath, join(import.meta.dirname, '../../dist/main.js')], botEnv(settings), cwd);
+    // Without SHELL, as in CI: script then runs the command through /bin/sh (dash on Debian).
+    const { SHELL: _shell, ...env } = botEnv(settings);
+    const terminal = onTerminal([process.execPath, join(import.meta.dirname, '../../dist/main.js')], env, cwd);
     child = terminal;
     // (Its ready waits for a JSON line, which a terminal does not get: the pretty one is looked for.)
     const { output, exited } = watchBot(terminal);

@@ -10,7 +10,9 @@ const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
  * Its exit code is the command's.
  */
 export function onTerminal(command: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): ChildProcess {
-  const args = process.platform === 'linux' ? ['-qefc', command.map(quote).join(' '), '/dev/null'] : ['-q', '/dev/null', ...command];
+  // `exec`: util-linux script runs the command through $SHELL, or /bin/sh where SHELL is unset (as
+  // in CI); dash, unlike bash, stays as the command's parent, takes the Ctrl-C too and exits 130.
+  const args = process.platform === 'linux' ? ['-qefc', `exec ${command.map(quote).join(' ')}`, '/dev/null'] : ['-q', '/dev/null', ...command];
   return spawn('script', args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
