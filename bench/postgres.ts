@@ -191,11 +191,13 @@ async function ingest(sandbox: Sandbox, server: string, dir: string) {
   // One and two instances take turns, ROUNDS times: a shared machine's speed drifts by tens of
   // percent within minutes, which a single run of each would read as a difference between them.
   // Each round's two/one ratio compares runs a few seconds apart; the medians are the figures.
+  // Which goes first alternates, so that a steady drift over the bench favours neither.
   const ones: Trial[] = [];
   const twos: Trial[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    ones.push(await oneInstance());
+    if (round % 2 === 0) ones.push(await oneInstance());
     twos.push(await twoInstances());
+    if (round % 2 === 1) ones.push(await oneInstance());
   }
   return { sqliteFigures, ones, twos };
 }
